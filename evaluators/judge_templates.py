@@ -144,7 +144,9 @@ def _check_placeholders(template: JudgeTemplate, source: str) -> None:
     try:
         fields = [(name, conv, spec) for _, name, spec, conv in string.Formatter().parse(template.user)]
     except ValueError as error:
-        raise TemplateError(f"{source}: user section is not a valid template ({error}); double literal braces") from None
+        raise TemplateError(
+            f"{source}: user section is not a valid template ({error}); write literal braces doubled"
+        ) from None
     used = {name for name, _, _ in fields if name is not None}
     if used != expected:
         raise TemplateError(

@@ -97,7 +97,7 @@ def test_parse_template_reads_header_and_sections():
         (GOOD.replace("kind: single", "flavour: single"), "expected 'key: value'"),
         (GOOD.replace("{answer}", ""), "exactly the placeholders"),
         (GOOD.replace("{answer}", "{answer} {reference}"), "exactly the placeholders"),
-        (GOOD.replace("{answer}", "{answer} {"), "double literal braces"),
+        (GOOD.replace("{answer}", "{answer} {"), "literal braces doubled"),
         (GOOD.replace("{answer}", "{answer!r}"), "no conversion"),
     ],
 )

@@ -15,7 +15,7 @@ from evaluators.questions import (
 MT_BENCH = [
     {"question_id": 81, "category": "writing", "turns": ["Write a blog post.", "Rewrite it as a limerick."]},
     {"question_id": 111, "category": "math", "turns": ["What is 2 + 3?"], "reference": ["5"]},
-    {"question_id": 130, "category": "coding", "turns": ["Write f.", "Speed it up."], "reference": ["def f", "faster f"]},
+    {"question_id": 130, "category": "coding", "turns": ["Write f.", "Make it fast."], "reference": ["f", "g"]},
 ]
 ARENA_HARD_V01 = {
     "question_id": "328c149ed45a41c0b9d6f14659e63599",
@@ -35,9 +35,9 @@ def write_lines(tmp_path, lines):
 def test_mt_bench_file(tmp_path):
     questions = read_questions(write_lines(tmp_path, MT_BENCH))
     assert questions == [
-        Question(qid="81", category="writing", turns=["Write a blog post.", "Rewrite it as a limerick."], reference=None),
+        Question(qid="81", category="writing", turns=["Write a blog post.", "Rewrite it as a limerick."]),
         Question(qid="111", category="math", turns=["What is 2 + 3?"], reference=["5"]),
-        Question(qid="130", category="coding", turns=["Write f.", "Speed it up."], reference=["def f", "faster f"]),
+        Question(qid="130", category="coding", turns=["Write f.", "Make it fast."], reference=["f", "g"]),
     ]
 
 
