@@ -1,0 +1,5 @@
+"""WebSocket routes."""
+
+from django.urls import path
+
+websocket_urlpatterns: list = []
