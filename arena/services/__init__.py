@@ -1,0 +1,1 @@
+"""Services: the arena's use cases, called by views, consumers, admin actions and tasks."""
