@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Serve the arena with daphne and a Celery worker; one Ctrl-C stops both.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BIN=.venv/bin
+HOST="${ARENA_HOST:-127.0.0.1}"
+PORT="${ARENA_PORT:-8000}"
+
+trap 'trap - INT TERM EXIT; kill 0 2>/dev/null; wait' INT TERM EXIT
+
+# The threads pool keeps many judge calls in flight per worker; models load once per worker process.
+"$BIN/celery" -A arena worker --pool threads --concurrency "${CELERY_CONCURRENCY:-16}" --loglevel INFO &
+"$BIN/daphne" -b "$HOST" -p "$PORT" arena.asgi:application &
+echo "The arena is at http://$HOST:$PORT/ (admin at /admin/). Ctrl-C stops it."
+wait -n

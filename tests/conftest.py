@@ -1,0 +1,59 @@
+"""Fixtures shared by the whole suite: services that must be real, and the demo model rows."""
+
+import os
+import socket
+from collections.abc import Callable
+
+import pytest
+
+REQUIRE_SERVICES = os.environ.get("ARENA_REQUIRE_SERVICES", "") not in ("", "0")
+POSTGRES_URL = os.environ.get("ARENA_TEST_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/test")
+REDIS_URL = os.environ.get("ARENA_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+
+
+def require(name: str, available: Callable[[], bool]) -> None:
+    """Skip when a real service is missing; under ARENA_REQUIRE_SERVICES (CI) fail instead."""
+    if available():
+        return
+    message = f"{name} is not reachable on this machine"
+    if REQUIRE_SERVICES:
+        pytest.fail(f"{message}, and ARENA_REQUIRE_SERVICES is set")
+    pytest.skip(message)
+
+
+def port_open(host: str, port: int) -> bool:
+    try:
+        with socket.create_connection((host, port), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> str:
+    require("PostgreSQL at 127.0.0.1:5432", lambda: port_open("127.0.0.1", 5432))
+    return POSTGRES_URL
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> str:
+    require("Redis at 127.0.0.1:6379", lambda: port_open("127.0.0.1", 6379))
+    return REDIS_URL
+
+
+@pytest.fixture(scope="session")
+def chromium_path() -> str:
+    path = "/usr/bin/chromium"
+    require("Chromium at /usr/bin/chromium", lambda: os.path.exists(path))
+    return path
+
+
+@pytest.fixture
+def demo_llms(db):  # noqa: ANN001, ANN201
+    """The demo rows, registered the way `make run` does."""
+    from django.core.management import call_command
+
+    from arena.models import LLM
+
+    call_command("register_demo", verbosity=0)
+    return list(LLM.objects.filter(slug__startswith="smollm2-").order_by("slug"))
