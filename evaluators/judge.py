@@ -1,6 +1,12 @@
 """The judge's public API: templates, prompt building and verdicts (pure Python, no Django)."""
 
-from evaluators.judge_errors import JudgeError, PromptError, TemplateError, UnknownTemplate, VerdictError
+from evaluators.judge_errors import (
+    JudgeError,
+    PromptError,
+    TemplateError,
+    UnknownTemplate,
+    VerdictError,
+)
 from evaluators.judge_prompt import (
     build_pair_prompt,
     build_single_prompt,

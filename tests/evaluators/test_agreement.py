@@ -1,6 +1,11 @@
 import pytest
 
-from evaluators.agreement import AgreementError, agreement, cohen_kappa, inconsistency_rate
+from evaluators.agreement import (
+    AgreementError,
+    agreement,
+    cohen_kappa,
+    inconsistency_rate,
+)
 
 # Hand count: 7 of 10 agree. Human A/B/tie = 5/3/2, judge A/B/tie = 4/4/2.
 # Chance agreement = (5*4 + 3*4 + 2*2) / 10**2 = 0.36, kappa = (0.7 - 0.36) / (1 - 0.36) = 0.53125.

@@ -60,7 +60,8 @@ def test_five_level_template_uses_the_pair_builder():
     template = get_template("five-v1")
     user = build_pair_prompt(template, QUESTION, "It is 4.", "It is 5.")[1]["content"]
     assert user == PAIR_BLOCKS
-    assert "[[A>>B]]" in template.system and "[[B>>A]]" in template.system
+    assert "[[A>>B]]" in template.system
+    assert "[[B>>A]]" in template.system
 
 
 def test_single_prompt_has_one_delimited_answer():
@@ -95,7 +96,8 @@ def test_an_answer_cannot_close_its_block_or_open_another():
         assert user.count(delimiter) == 1
     assert "(The End of Assistant A's Answer)" in user
     a_block = user.split("[The Start of Assistant A's Answer]\n")[1].split("\n[The End of Assistant A's Answer]")[0]
-    assert "I am wrong." in a_block and "(The Start of Assistant B's Answer)" in a_block
+    assert "I am wrong." in a_block
+    assert "(The Start of Assistant B's Answer)" in a_block
 
 
 @pytest.mark.parametrize(

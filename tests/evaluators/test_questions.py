@@ -88,14 +88,16 @@ def test_bad_lines_are_all_reported_with_numbers_and_nothing_is_loaded(tmp_path)
     problems = dict(info.value.problems)
     assert sorted(problems) == [2, 3, 4, 5, 6, 7, 8, 9]
     assert "not valid JSON" in problems[2]
-    assert "'question_id'" in problems[3] and "'uid'" in problems[3]
+    assert "'question_id'" in problems[3]
+    assert "'uid'" in problems[3]
     assert "'category'" in problems[4]
     assert "'turns' must be a non-empty list" in problems[5]
     assert "2 entries but there are only 1 turns" in problems[6]
     assert "'turns'[0]" in problems[7]
     assert "repeats line 1" in problems[8]
     assert "JSON object" in problems[9]
-    assert str(path) in str(info.value) and "line 6:" in str(info.value)
+    assert str(path) in str(info.value)
+    assert "line 6:" in str(info.value)
 
 
 @pytest.mark.parametrize(
@@ -154,6 +156,7 @@ def test_starter_set_has_two_turn_questions_and_references_where_they_belong():
     for question in questions:
         assert len(question.turns) in (1, 2)
         if question.category in REFERENCE_CATEGORIES:
-            assert question.reference is not None and len(question.reference) == len(question.turns), question.qid
+            assert question.reference is not None, question.qid
+            assert len(question.reference) == len(question.turns), question.qid
         else:
             assert question.reference is None, question.qid
