@@ -11,7 +11,16 @@ from arena.services import llms
 
 @admin.register(models.LLM)
 class LLMAdmin(admin.ModelAdmin):
-    list_display = ("name", "slug", "backend", "prompt_format", "license", "commercial_use", "enabled", "in_anonymous_pool")
+    list_display = (
+        "name",
+        "slug",
+        "backend",
+        "prompt_format",
+        "license",
+        "commercial_use",
+        "enabled",
+        "in_anonymous_pool",
+    )
     list_filter = ("backend", "enabled", "in_anonymous_pool", "commercial_use", "prompt_format")
     search_fields = ("name", "slug", "aliases", "source", "remote_model")
     prepopulated_fields = {"slug": ("name",)}
@@ -21,7 +30,17 @@ class LLMAdmin(admin.ModelAdmin):
         (
             "Connection",
             {
-                "fields": ("source", "gguf_file", "api_mode", "base_url", "remote_model", "api_key_env", "timeout_s", "max_retries", "script"),
+                "fields": (
+                    "source",
+                    "gguf_file",
+                    "api_mode",
+                    "base_url",
+                    "remote_model",
+                    "api_key_env",
+                    "timeout_s",
+                    "max_retries",
+                    "script",
+                ),
                 "description": "Local models: source. Remote models: base URL, model name and the NAME of the "
                 "environment variable that holds the API key (the key is never stored).",
             },
@@ -63,8 +82,13 @@ class LLMAdmin(admin.ModelAdmin):
                 previews.append({"llm": llm, "prompt": llms.preview_prompt(llm), "error": ""})
             except Exception as exc:  # noqa: BLE001  shown to the admin user as the exact error
                 previews.append({"llm": llm, "prompt": None, "error": f"{type(exc).__name__}: {exc}"})
-        context = {**self.admin_site.each_context(request), "title": "Prompt preview", "previews": previews,
-                   "sample": llms.SAMPLE_CONVERSATION, "opts": self.model._meta}
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Prompt preview",
+            "previews": previews,
+            "sample": llms.SAMPLE_CONVERSATION,
+            "opts": self.model._meta,
+        }
         return TemplateResponse(request, "admin/arena/preview_prompt.html", context)
 
 
@@ -107,5 +131,12 @@ class ApiTokenAdmin(admin.ModelAdmin):
         self.message_user(request, f"Token for {obj.name}: {secret} (shown once; copy it now)", messages.WARNING)
 
 
-for plain in (models.QuestionSet, models.Question, models.JudgeRun, models.Verdict, models.BatchRun, models.LeaderboardSnapshot):
+for plain in (
+    models.QuestionSet,
+    models.Question,
+    models.JudgeRun,
+    models.Verdict,
+    models.BatchRun,
+    models.LeaderboardSnapshot,
+):
     admin.site.register(plain)

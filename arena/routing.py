@@ -2,4 +2,6 @@
 
 from django.urls import path
 
-websocket_urlpatterns: list = []
+from arena.consumers import ArenaConsumer
+
+websocket_urlpatterns = [path("ws/arena/", ArenaConsumer.as_asgi())]

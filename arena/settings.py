@@ -158,7 +158,7 @@ CSRF_COOKIE_SECURE = envbool("CSRF_COOKIE_SECURE", not DEBUG)
 SECURE_SSL_REDIRECT = envbool("SECURE_SSL_REDIRECT", not DEBUG)
 SECURE_HSTS_SECONDS = envint("SECURE_HSTS_SECONDS", 0 if DEBUG else 31536000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
-SECURE_HSTS_PRELOAD = envbool("SECURE_HSTS_PRELOAD", False)
+SECURE_HSTS_PRELOAD = envbool("SECURE_HSTS_PRELOAD", not DEBUG)
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if envbool("BEHIND_TLS_PROXY", False) else None
 
 LOGGING = {
@@ -183,3 +183,11 @@ ARENA_WS_ALLOWED_ORIGINS = envlist("ARENA_WS_ALLOWED_ORIGINS", "")
 # Collaboration mode: next turn, contestants see the combined answer as their previous reply.
 ARENA_COLLAB_SHARE_COMBINED = envbool("ARENA_COLLAB_SHARE_COMBINED", True)
 ARENA_COLLAB_TIMEOUT_S = envint("ARENA_COLLAB_TIMEOUT_S", 180)
+
+if REDIS_URL:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+else:
+    # The embedded profile: one web process plus one worker sharing a file cache.
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache", "LOCATION": VAR_DIR / "cache"}
+    }

@@ -16,4 +16,6 @@ class Command(BaseCommand):
             return
         password = secrets.token_urlsafe(12)
         users.objects.create_superuser("admin", "admin@localhost", password)
-        self.stdout.write(self.style.WARNING(f"Admin account created: user 'admin', password '{password}' (shown once)."))
+        self.stdout.write(
+            self.style.WARNING(f"Admin account created: user 'admin', password '{password}' (shown once).")
+        )

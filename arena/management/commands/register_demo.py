@@ -9,7 +9,7 @@ from arena.models import LLM
 class Command(BaseCommand):
     help = "Register the demo model (SmolLM2-135M-Instruct) under its own chat template and other prompt formats."
 
-    def add_arguments(self, parser) -> None:  # noqa: ANN001
+    def add_arguments(self, parser) -> None:
         parser.add_argument("--warm", action="store_true", help="Also convert the GGUF to the safetensors cache now.")
 
     def handle(self, *args: object, warm: bool = False, **options: object) -> None:
