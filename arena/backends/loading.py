@@ -1,0 +1,134 @@
+"""Loading a transformers model with the row's dtype, device and bitsandbytes quantization."""
+
+from __future__ import annotations
+
+import importlib.util
+from dataclasses import dataclass
+from typing import Any
+
+from arena.backends.config import BackendConfig
+from arena.backends.errors import ModelLoadFailed
+from arena.backends.sources import local_weights, resolve_source
+
+_DTYPE_NAMES = {"bf16": "bfloat16", "fp16": "float16", "fp32": "float32"}
+
+
+@dataclass(frozen=True)
+class ModelKey:
+    """What makes two rows able to share weights in memory (the adapter is not part of it)."""
+
+    source: str
+    gguf_file: str
+    dtype: str
+    device: str
+    quantization: str
+
+    @classmethod
+    def for_config(cls, config: BackendConfig) -> ModelKey:
+        device = resolve_device(config)
+        return cls(
+            source=config.source,
+            gguf_file=config.gguf_file,
+            dtype=resolve_dtype(config.dtype, device),
+            device=device,
+            quantization=_quantization_label(config, device),
+        )
+
+
+def resolve_device(config: BackendConfig) -> str:
+    import torch
+
+    if config.device == "cuda" and not torch.cuda.is_available():
+        raise ModelLoadFailed(
+            f"model {config.slug!r}: device=cuda but torch sees no CUDA GPU here; set device to auto or cpu"
+        )
+    if config.device == "auto":
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    return config.device
+
+
+def resolve_dtype(dtype: str, device: str) -> str:
+    """ "auto" is bf16 on a GPU that supports it, fp16 on an older GPU, and fp32 on CPU (fastest there)."""
+    if dtype != "auto":
+        return dtype
+    if device == "cpu":
+        return "fp32"
+    import torch
+
+    return "bf16" if torch.cuda.is_bf16_supported() else "fp16"
+
+
+def _quantization_label(config: BackendConfig, device: str) -> str:
+    if config.quantization == "none":
+        return "none"
+    compute = resolve_dtype(config.bnb_compute_dtype, device)
+    if config.quantization == "8bit":
+        return "8bit"
+    return f"4bit-{config.bnb_4bit_quant_type}-{compute}"
+
+
+def torch_dtype(name: str) -> Any:
+    import torch
+
+    return getattr(torch, _DTYPE_NAMES[name])
+
+
+def load_model(config: BackendConfig, key: ModelKey) -> tuple[Any, Any]:
+    """Load (model, tokenizer) for `key`; every failure becomes ModelLoadFailed saying what to change."""
+    import transformers
+
+    weights = local_weights(config.slug, resolve_source(config.slug, config.source, config.gguf_file))
+    options = _load_options(config, key)
+    try:
+        model = transformers.AutoModelForCausalLM.from_pretrained(weights, **options)
+        tokenizer = transformers.AutoTokenizer.from_pretrained(weights)
+    except OSError as exc:
+        raise ModelLoadFailed(
+            f"model {config.slug!r}: could not load {config.source!r} ({exc}); check the path, "
+            "or that the hub id exists and this machine is online"
+        ) from exc
+    except (ImportError, ValueError, RuntimeError, TypeError) as exc:
+        raise ModelLoadFailed(f"model {config.slug!r}: loading with {describe(key)} failed: {exc}") from exc
+    model.eval()
+    if tokenizer.pad_token_id is None:
+        tokenizer.pad_token = tokenizer.eos_token
+    return model, tokenizer
+
+
+def load_tokenizer(config: BackendConfig) -> Any:
+    import transformers
+
+    weights = local_weights(config.slug, resolve_source(config.slug, config.source, config.gguf_file))
+    try:
+        return transformers.AutoTokenizer.from_pretrained(weights)
+    except OSError as exc:
+        raise ModelLoadFailed(f"model {config.slug!r}: could not load its tokenizer ({exc})") from exc
+
+
+def describe(key: ModelKey) -> str:
+    return f"dtype={key.dtype}, device={key.device}, quantization={key.quantization}"
+
+
+def _load_options(config: BackendConfig, key: ModelKey) -> dict[str, Any]:
+    options: dict[str, Any] = {"dtype": torch_dtype(key.dtype), "device_map": {"": key.device}}
+    if config.quantization != "none":
+        options["quantization_config"] = _bnb_config(config, key)
+    return options
+
+
+def _bnb_config(config: BackendConfig, key: ModelKey) -> Any:
+    if importlib.util.find_spec("bitsandbytes") is None:
+        raise ModelLoadFailed(
+            f"model {config.slug!r}: quantization={config.quantization} needs the bitsandbytes package; "
+            "pip install bitsandbytes, or set quantization to none"
+        )
+    from transformers import BitsAndBytesConfig
+
+    if config.quantization == "8bit":
+        return BitsAndBytesConfig(load_in_8bit=True)
+    compute = resolve_dtype(config.bnb_compute_dtype, key.device)
+    return BitsAndBytesConfig(
+        load_in_4bit=True,
+        bnb_4bit_quant_type=config.bnb_4bit_quant_type,
+        bnb_4bit_compute_dtype=torch_dtype(compute),
+    )

@@ -1,0 +1,137 @@
+"""Local Hugging Face transformers models, streamed from the model's batch scheduler thread.
+
+The scheduler hands over token ids; this side decodes them incrementally and applies stop strings,
+so text is shown as soon as it is stable and the decode loop never waits on Python string work.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+from collections.abc import AsyncIterator
+from typing import Any
+
+import torch
+
+from arena.backends.base import Backend, InputKind
+from arena.backends.batching import Finished, Sequence
+from arena.backends.config import BackendConfig
+from arena.backends.errors import BadRequest, InvalidConfig
+from arena.backends.events import StatsClock, StreamEnd, StreamEvent, TextDelta
+from arena.backends.loading import ModelKey, load_tokenizer
+from arena.backends.local_model import LOCAL_MODELS, LocalModel
+from arena.backends.params import GenerationRequest
+from arena.backends.text_stream import IncrementalDecoder, StopMatcher
+
+
+class TransformersBackend(Backend):
+    kind = "transformers"
+
+    def __init__(self, config: BackendConfig) -> None:
+        super().__init__(config)
+        if not config.source:
+            raise InvalidConfig(f"model {config.slug!r}: the transformers backend needs a source")
+        self.key = ModelKey.for_config(config)
+        self._tokenizer: Any = None
+
+    def input_kind(self) -> InputKind:
+        return "prompt"
+
+    async def load(self) -> None:
+        await self._local()
+
+    def loaded_model(self) -> LocalModel | None:
+        """The model if it is loaded (benchmarks and tests compare against it directly)."""
+        return LOCAL_MODELS.peek(self.key)
+
+    async def render_chat_template(self, messages: list[dict[str, str]]) -> str:
+        """The prompt the tokenizer's own chat template makes of `messages`, ready for generation."""
+        local, _ = await self._local()
+        if not getattr(local.tokenizer, "chat_template", None):
+            raise BadRequest(f"model {self.config.slug!r}: its tokenizer has no chat template; pick a prompt format")
+        return local.tokenizer.apply_chat_template(messages, tokenize=False, add_generation_prompt=True)
+
+    def count_tokens(self, text: str) -> int:
+        return len(encode(self._count_tokenizer(), text))
+
+    def _count_tokenizer(self) -> Any:
+        local = self.loaded_model()
+        if local is not None:
+            return local.tokenizer
+        if self._tokenizer is None:
+            self._tokenizer = load_tokenizer(self.config)
+        return self._tokenizer
+
+    async def _local(self) -> tuple[LocalModel, str]:
+        """The shared model (loaded in a worker thread) and this row's adapter name on it."""
+        load = functools.partial(LocalModel.load, self.config, self.key)
+        local = await asyncio.to_thread(LOCAL_MODELS.get, self.key, load)
+        adapter = await asyncio.to_thread(local.attach_adapter, self.config.slug, self.config.adapter_path)
+        return local, adapter
+
+    async def _stream(self, request: GenerationRequest) -> AsyncIterator[StreamEvent]:
+        clock = StatsClock()
+        local, adapter = await self._local()
+        queue: asyncio.Queue[int | Finished] = asyncio.Queue()
+        seq = self._sequence(local, adapter, request, queue)
+        decoder, stop = IncrementalDecoder(local.tokenizer), StopMatcher(request.params.stop)
+        count, finished = 0, None
+        local.batcher.submit(seq)
+        try:
+            while not stop.stopped and not isinstance(item := await queue.get(), Finished):
+                count += 1
+                if text := stop.feed(decoder.push(item)):
+                    clock.mark_first_token()
+                    yield TextDelta(text)
+            finished = None if stop.stopped else item
+        finally:
+            seq.cancel()  # no-op once finished; otherwise stops the decode loop at its next step
+        if finished is not None and finished.error is not None:
+            finished.error.stats = clock.stats("error", count, len(seq.prompt_ids))
+            raise finished.error
+        if not stop.stopped and (tail := stop.feed(decoder.flush()) + stop.flush()):
+            clock.mark_first_token()
+            yield TextDelta(tail)
+        reason = "stop" if stop.stopped or finished is None else finished.reason
+        yield StreamEnd(clock.stats(reason, count, len(seq.prompt_ids)))
+
+    def _sequence(
+        self, local: LocalModel, adapter: str, request: GenerationRequest, queue: asyncio.Queue[Any]
+    ) -> Sequence:
+        prompt_ids = encode(local.tokenizer, request.prompt or "")
+        room = self.config.context_length - len(prompt_ids)
+        if room < 1:
+            raise BadRequest(
+                f"model {self.config.slug!r}: the prompt has {len(prompt_ids)} tokens but the context length "
+                f"is {self.config.context_length}; keep fewer turns in the window"
+            )
+        params = request.params
+        generator = None
+        if params.seed is not None and not params.greedy:
+            generator = torch.Generator(device=local.runner.device).manual_seed(params.seed)
+        return Sequence(
+            prompt_ids=prompt_ids,
+            params=params,
+            max_new_tokens=min(params.max_new_tokens, room),
+            eos_ids=local.eos_ids,
+            emit=_emitter(asyncio.get_running_loop(), queue),
+            adapter=adapter,
+            generator=generator,
+        )
+
+
+def encode(tokenizer: Any, text: str) -> list[int]:
+    """Token ids of a rendered prompt; a prompt that already starts with BOS does not get a second."""
+    bos = tokenizer.bos_token
+    add_special = not (bos and text.startswith(bos))
+    return tokenizer(text, add_special_tokens=add_special)["input_ids"]
+
+
+def _emitter(loop: asyncio.AbstractEventLoop, queue: asyncio.Queue[Any]) -> Any:
+    def emit(item: int | Finished) -> None:
+        try:
+            loop.call_soon_threadsafe(queue.put_nowait, item)
+        except RuntimeError:
+            pass  # the consumer's event loop is gone; its sequence was cancelled with it
+
+    return emit
