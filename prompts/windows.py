@@ -74,14 +74,18 @@ class Full:
 
 @dataclass(frozen=True)
 class LastN:
-    """The system message plus the last ``n`` other messages."""
+    """The system message plus the last ``n`` exchanges.
+
+    An exchange starts at a user message; the pending question counts as the newest one, so
+    ``last_n(2)`` sends the previous question with its answer and the new question.
+    """
 
     n: int
     name: ClassVar[str] = "last_n"
 
     def __post_init__(self) -> None:
         if not isinstance(self.n, int) or self.n < 1:
-            raise InvalidWindow(f"last_n needs n >= 1 messages, got {self.n!r}")
+            raise InvalidWindow(f"last_n needs n >= 1 exchanges, got {self.n!r}")
 
     def __call__(
         self,
@@ -90,7 +94,8 @@ class LastN:
         fmt: _Renders | None = None,
     ) -> Window:
         msgs = _checked(messages)
-        first = max(_first_turn(msgs), len(msgs) - self.n)
+        starts = [i for i, m in enumerate(msgs) if m.role == "user"]
+        first = max(_first_turn(msgs), starts[-self.n] if len(starts) >= self.n else 0)
         return _measured(msgs, _with_system(msgs, range(first, len(msgs))), count_tokens, fmt)
 
 

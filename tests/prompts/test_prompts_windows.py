@@ -44,22 +44,23 @@ def test_full_counts_when_given_a_counter():
     assert window.token_count == 8 * (10 + TOKENS_PER_MESSAGE)
 
 
-def test_last_n_keeps_system_and_last_messages():
-    window = last_n(3)(CONV)
+def test_last_n_keeps_system_and_last_exchanges():
+    # exchanges start at user messages; the pending question is the newest exchange
+    window = last_n(2)(CONV)
     assert window.kept == [0, 5, 6, 7]
     assert [m.role for m in window.messages] == ["system", "user", "assistant", "user"]
     assert window.messages == [CONV[i] for i in window.kept]
     assert window.token_count is None
 
 
-def test_last_n_starts_on_a_user_turn():
-    # the last 2 are (a2, last): an answer without its question is dropped
-    assert last_n(2)(CONV).kept == [0, 7]
+def test_last_n_counts_whole_exchanges():
+    assert last_n(1)(CONV).kept == [0, 7]
+    assert last_n(3)(CONV).kept == [0, 3, 4, 5, 6, 7]
 
 
 def test_last_n_without_system_and_larger_than_conversation():
     conv = conversation(2, system=False)
-    assert last_n(3)(conv).kept == [2, 3, 4]
+    assert last_n(2)(conv).kept == [2, 3, 4]
     assert last_n(100)(conv).kept == [0, 1, 2, 3, 4]
 
 
