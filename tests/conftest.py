@@ -6,6 +6,9 @@ from collections.abc import Callable
 
 import pytest
 
+# Votes queue a leaderboard refresh; in tests that message stays in memory instead of var/.
+os.environ.setdefault("CELERY_BROKER_URL", "memory://")
+
 REQUIRE_SERVICES = os.environ.get("ARENA_REQUIRE_SERVICES", "") not in ("", "0")
 POSTGRES_URL = os.environ.get("ARENA_TEST_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/test")
 REDIS_URL = os.environ.get("ARENA_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")

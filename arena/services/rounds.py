@@ -163,7 +163,8 @@ async def run_turn(plan: TurnPlan, send: Send) -> None:
             await collaboration.run_after(tasks, plan, send, settings.ARENA_COLLAB_TIMEOUT_S)
     except asyncio.CancelledError:
         for task in tasks:
-            task.cancel()
+            if not task.done() and not task.cancelling():  # gather() may have cancelled it already
+                task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
         await collaboration.stop_pending(plan, send)
         await send({"type": "turn_done", "turn": plan.turn_index, "stopped": True})

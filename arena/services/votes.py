@@ -69,11 +69,12 @@ def cast_vote(turn: Turn, winner: str, voter: str) -> Vote:
     answers = list(turn.answers.all())
     if any(a.status not in (Answer.Status.DONE, Answer.Status.FAILED, Answer.Status.STOPPED) for a in answers):
         raise ArenaError("Vote once every answer has finished.", "not_finished")
-    flagged = any(a.self_identified for a in answers)
     # Names stay hidden only until the first vote of an anonymous battle reveals them.
     names_hidden = conversation.mode == Conversation.Mode.ANONYMOUS and not Vote.objects.filter(
         turn__conversation=conversation
     ).exists()
+    # An answer naming its model only matters while names are hidden.
+    flagged = names_hidden and any(a.self_identified for a in answers)
     try:
         with transaction.atomic():
             vote = Vote.objects.create(
