@@ -44,6 +44,10 @@ class LocalModel:
         size_mb = model.get_memory_footprint() / 2**20
         return cls(key, tokenizer, runner, batcher, _eos_ids(model, tokenizer), size_mb)
 
+    def adapter_name(self, path: str) -> str | None:
+        """The name of the adapter at `path` if it is attached already (the base needs none)."""
+        return self.adapters.get(os.path.abspath(path)) if path else BASE_ADAPTER
+
     def attach_adapter(self, slug: str, path: str) -> str:
         """Load the LoRA adapter at `path` onto this base once; return the name batches refer to it by."""
         if not path:

@@ -53,8 +53,14 @@ class ModelCache(Generic[K, V]):
         return entry
 
     def peek(self, key: K) -> V | None:
+        """The entry if loaded, without making it more recently used."""
         with self._lock:
             return self._entries.get(key)
+
+    def get_if_loaded(self, key: K) -> V | None:
+        """The entry if loaded, marked as just used."""
+        with self._lock:
+            return self._touch(key)
 
     def keys(self) -> list[K]:
         with self._lock:

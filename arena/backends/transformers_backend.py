@@ -64,6 +64,9 @@ class TransformersBackend(Backend):
 
     async def _local(self) -> tuple[LocalModel, str]:
         """The shared model (loaded in a worker thread) and this row's adapter name on it."""
+        local = LOCAL_MODELS.get_if_loaded(self.key)
+        if local is not None and (adapter := local.adapter_name(self.config.adapter_path)) is not None:
+            return local, adapter  # warm: no thread hop before the request reaches the scheduler
         load = functools.partial(LocalModel.load, self.config, self.key)
         local = await asyncio.to_thread(LOCAL_MODELS.get, self.key, load)
         adapter = await asyncio.to_thread(local.attach_adapter, self.config.slug, self.config.adapter_path)
