@@ -7,9 +7,11 @@ thread outlives the requests it serves.
 
 from __future__ import annotations
 
+import atexit
 import logging
 import threading
 import time
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -22,6 +24,7 @@ from arena.backends.params import GenerationParams
 from arena.backends.sampling import next_tokens
 
 logger = logging.getLogger(__name__)
+SHUTDOWN_WAIT_S = 5.0
 
 
 @dataclass(frozen=True)
@@ -69,8 +72,10 @@ class Batcher:
         self.max_batch = max_batch
         self.window_s = window_s
         self._pending: list[Sequence] = []
+        self._active: list[Sequence] = []
         self._cond = threading.Condition()
         self.thread: threading.Thread | None = None
+        _BATCHERS.add(self)
 
     def submit(self, seq: Sequence) -> None:
         with self._cond:
@@ -80,21 +85,29 @@ class Batcher:
                 self.thread.start()
             self._cond.notify()
 
+    def stop(self, wait_s: float = SHUTDOWN_WAIT_S) -> None:
+        """Cancel everything queued or running and wait for the thread to end."""
+        with self._cond:
+            for seq in self._pending + self._active:
+                seq.cancel()
+            thread = self.thread
+        if thread is not None:
+            thread.join(wait_s)
+
     def _run(self) -> None:
-        active: list[Sequence] = []
         batch: DecodeBatch | None = None
         with torch.inference_mode():
-            while (arrivals := self._take_arrivals(len(active))) is not None:
+            while (arrivals := self._take_arrivals(len(self._active))) is not None:
                 try:
                     with self.runner.lock:
-                        active, batch = self._admit(arrivals, active, batch)
-                        active, batch = self._step(active, batch)
+                        self._active, batch = self._admit(arrivals, self._active, batch)
+                        self._active, batch = self._step(self._active, batch)
                 except Exception as exc:  # a failed forward must not leave consumers waiting forever
                     logger.exception("batch for %s failed", self.name)
                     error = BackendError(f"model {self.name!r}: generation failed: {exc}")
-                    for seq in active + arrivals:
+                    for seq in self._active + arrivals:
                         seq.finish("error", error)
-                    active, batch = [], None
+                    self._active, batch = [], None
 
     def _take_arrivals(self, running: int) -> list[Sequence] | None:
         """Requests to admit now; None when idle, which ends the thread."""
@@ -173,3 +186,13 @@ def _deliver(seqs: list[Sequence], tokens: list[int]) -> list[int]:
             continue
         keep.append(row)
     return keep
+
+
+_BATCHERS: weakref.WeakSet[Batcher] = weakref.WeakSet()
+
+
+@atexit.register
+def _stop_all_batchers() -> None:
+    # A decode thread still inside torch when the interpreter tears down aborts the process.
+    for batcher in list(_BATCHERS):
+        batcher.stop()

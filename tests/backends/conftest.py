@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import socket
 import subprocess
 import sys
 import time
@@ -12,16 +11,10 @@ from pathlib import Path
 
 import httpx
 import pytest
-from backend_cases import DEMO_SOURCE, demo_gguf
+from backend_cases import DEMO_SOURCE, demo_gguf, free_port
 
 from arena.backends import BackendConfig, get_backend
 from arena.backends.fake_server import FakeOpenAIServer
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture(scope="session")
