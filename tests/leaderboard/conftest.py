@@ -13,10 +13,13 @@ TODAY_STAMP = 1_767_225_600.0  # 2026-01-01T00:00:00Z
 
 
 @pytest.fixture(autouse=True)
-def _isolated_refresh(settings, monkeypatch):  # noqa: ANN001, ANN202
+def _isolated_refresh(settings, monkeypatch):
     """A private cache for the debounce key, and no Celery broker: queued refreshes are recorded instead."""
     settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     settings.ARENA_LEADERBOARD_DEBOUNCE_S = 3600
+    from django.core.cache import cache
+
+    cache.clear()  # local-memory caches share their store across settings changes
     queued: list[dict] = []
     from arena import tasks
 
@@ -37,7 +40,7 @@ def make_llm(slug: str, license: str = "", commercial: bool = False) -> LLM:
 
 
 @pytest.fixture
-def llm(db) -> Callable[..., LLM]:  # noqa: ANN001
+def llm(db) -> Callable[..., LLM]:
     return make_llm
 
 
@@ -60,12 +63,12 @@ def voted_conversation(
     return conversation, turns
 
 
-def add_counts(source: str, day: date, model_a: str, model_b: str, **outcomes: int) -> None:
+def add_counts(source: str, day: date, first: str, second: str, **outcomes: int) -> None:
     """Stored counts, as votes, verdicts and imports leave them: outcomes as model_a=3, tie=1, bothbad=1."""
     names = {"model_a": "model_a", "model_b": "model_b", "tie": "tie", "bothbad": "tie (bothbad)"}
     for key, count in outcomes.items():
         PairCount.objects.create(
-            source=source, day=day, model_a=model_a, model_b=model_b, outcome=names[key], count=count
+            source=source, day=day, model_a=first, model_b=second, outcome=names[key], count=count
         )
 
 
@@ -77,3 +80,14 @@ def battle_file(tmp_path: Path) -> Callable[[str, str], Path]:
         return path
 
     return write
+
+
+@pytest.fixture
+def counted(db) -> Callable[..., None]:
+    """``counted(source, day, model_a, model_b, model_a=3, tie=1, bothbad=1)`` stores counts."""
+    return add_counts
+
+
+@pytest.fixture
+def voted(db) -> Callable[..., tuple[Conversation, list[Turn]]]:
+    return voted_conversation

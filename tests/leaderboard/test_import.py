@@ -37,13 +37,13 @@ def stored_counts(source: str = "imported") -> dict[tuple, int]:
     return {row[:4]: row[4] for row in rows}
 
 
-def run_import(path) -> str:  # noqa: ANN001
+def run_import(path) -> str:
     out = io.StringIO()
     call_command("import_battles", str(path), stdout=out)
     return out.getvalue()
 
 
-def test_importing_the_same_file_twice_adds_nothing(battle_file) -> None:  # noqa: ANN001
+def test_importing_the_same_file_twice_adds_nothing(battle_file) -> None:
     path = battle_file(GOOD_CSV)
     first = run_import(path)
     counts, keys = stored_counts(), set(ImportedBattle.objects.values_list("key", flat=True))
@@ -54,14 +54,14 @@ def test_importing_the_same_file_twice_adds_nothing(battle_file) -> None:  # noq
     assert set(ImportedBattle.objects.values_list("key", flat=True)) == keys
 
 
-def test_identical_battles_in_a_file_are_kept_apart_by_their_occurrence(battle_file) -> None:  # noqa: ANN001
+def test_identical_battles_in_a_file_are_kept_apart_by_their_occurrence(battle_file) -> None:
     run_import(battle_file(GOOD_CSV))
     run_import(battle_file(GOOD_CSV + f"alpha,beta,model_a,{DAY1},true\n", "more.csv"))
     assert ImportedBattle.objects.filter(model_a="alpha", model_b="beta").count() == 3
     assert stored_counts()[(date(2026, 3, 1), "alpha", "beta", "model_a")] == 3
 
 
-def test_counts_go_to_the_imported_source_by_utc_day_of_the_time_stamp(battle_file) -> None:  # noqa: ANN001
+def test_counts_go_to_the_imported_source_by_utc_day_of_the_time_stamp(battle_file) -> None:
     run_import(battle_file(GOOD_CSV))
     assert stored_counts() == {
         (date(2026, 3, 1), "alpha", "beta", "model_a"): 2,
@@ -72,20 +72,20 @@ def test_counts_go_to_the_imported_source_by_utc_day_of_the_time_stamp(battle_fi
     assert not PairCount.objects.exclude(source="imported").exists()
 
 
-def test_battles_without_time_stamp_count_today(battle_file) -> None:  # noqa: ANN001
+def test_battles_without_time_stamp_count_today(battle_file) -> None:
     run_import(battle_file("model_a,model_b,winner\nalpha,beta,model_b\n"))
     assert stored_counts() == {(timezone.now().date(), "alpha", "beta", "model_b"): 1}
     assert ImportedBattle.objects.get().tstamp is None
 
 
-def test_a_second_file_adds_to_existing_day_counts(battle_file) -> None:  # noqa: ANN001
+def test_a_second_file_adds_to_existing_day_counts(battle_file) -> None:
     run_import(battle_file(GOOD_CSV))
     run_import(battle_file(f"model_a,model_b,winner,tstamp\nalpha,beta,model_a,{DAY1 + 60}\n", "later.csv"))
     assert stored_counts()[(date(2026, 3, 1), "alpha", "beta", "model_a")] == 3
     assert PairCount.objects.filter(model_a="alpha", model_b="beta", outcome="model_a").count() == 1
 
 
-def test_clean_battle_json_keeps_the_conversation(battle_file) -> None:  # noqa: ANN001
+def test_clean_battle_json_keeps_the_conversation(battle_file) -> None:
     conversation_a = [{"role": "user", "content": "2+2?"}, {"role": "assistant", "content": "4"}]
     conversation_b = [{"role": "user", "content": "2+2?"}, {"role": "assistant", "content": "5"}]
     items = [
@@ -99,7 +99,7 @@ def test_clean_battle_json_keeps_the_conversation(battle_file) -> None:  # noqa:
     assert stored.source_file == "clean_battle.json"
 
 
-def test_the_same_battles_as_csv_and_json_share_their_keys(battle_file) -> None:  # noqa: ANN001
+def test_the_same_battles_as_csv_and_json_share_their_keys(battle_file) -> None:
     rows = list(csv.DictReader(io.StringIO(GOOD_CSV)))
     items = [
         {**row, "tstamp": float(row["tstamp"]), "anony": {"true": True, "false": False}.get(row["anony"])}
@@ -125,7 +125,7 @@ BAD_INPUTS = [
 
 
 @pytest.mark.parametrize(("text", "expected"), BAD_INPUTS)
-def test_bad_input_is_reported_by_row_and_nothing_is_stored(battle_file, text: str, expected: list[str]) -> None:  # noqa: ANN001
+def test_bad_input_is_reported_by_row_and_nothing_is_stored(battle_file, text: str, expected: list[str]) -> None:
     with pytest.raises(CommandError) as raised:
         run_import(battle_file(text))
     message = str(raised.value)
@@ -136,7 +136,7 @@ def test_bad_input_is_reported_by_row_and_nothing_is_stored(battle_file, text: s
     assert not LeaderboardSnapshot.objects.exists()
 
 
-def test_bad_json_rows_are_numbered_and_nothing_is_stored(battle_file) -> None:  # noqa: ANN001
+def test_bad_json_rows_are_numbered_and_nothing_is_stored(battle_file) -> None:
     items = [
         {"model_a": "alpha", "model_b": "beta", "winner": "model_a"},
         {"model_a": "alpha", "model_b": "beta", "winner": "A"},
@@ -151,7 +151,7 @@ def test_bad_json_rows_are_numbered_and_nothing_is_stored(battle_file) -> None: 
     assert not ImportedBattle.objects.exists()
 
 
-def test_a_bad_file_after_a_good_one_changes_nothing(battle_file) -> None:  # noqa: ANN001
+def test_a_bad_file_after_a_good_one_changes_nothing(battle_file) -> None:
     run_import(battle_file(GOOD_CSV))
     before = stored_counts(), ImportedBattle.objects.count()
     with pytest.raises(CommandError):
@@ -166,12 +166,12 @@ def test_a_name_too_long_for_the_database_is_reported_before_anything_is_written
     assert not ImportedBattle.objects.exists()
 
 
-def test_a_missing_file_is_a_command_error(tmp_path) -> None:  # noqa: ANN001
+def test_a_missing_file_is_a_command_error(tmp_path) -> None:
     with pytest.raises(CommandError, match="No such file"):
         run_import(tmp_path / "missing.csv")
 
 
-def test_import_refreshes_the_imported_snapshot(battle_file) -> None:  # noqa: ANN001
+def test_import_refreshes_the_imported_snapshot(battle_file) -> None:
     out = run_import(battle_file(GOOD_CSV))
     snapshot = LeaderboardSnapshot.objects.get(source="imported")
     assert snapshot.votes == 5
@@ -179,7 +179,7 @@ def test_import_refreshes_the_imported_snapshot(battle_file) -> None:  # noqa: A
     assert "3 models from 5 battles" in out
 
 
-def test_imported_ratings_match_the_command_line_on_the_same_file(battle_file, capsys) -> None:  # noqa: ANN001
+def test_imported_ratings_match_the_command_line_on_the_same_file(battle_file, capsys) -> None:
     lines = ["model_a,model_b,winner,tstamp"]
     outcomes = ["model_a", "model_a", "model_b", "tie", "model_a", "tie (bothbad)", "model_b"]
     pairs = [("alpha", "beta"), ("beta", "gamma"), ("gamma", "alpha"), ("delta", "alpha"), ("delta", "gamma")]
