@@ -48,15 +48,20 @@ def backend_for(llm: LLM):
 
 
 @lru_cache(maxsize=32)
-def _tokenizer(source: str, gguf_file: str):
-    from arena.backends import load_tokenizer
+def _tokenizer(config: object) -> object:
+    from arena.backends.loading import load_tokenizer
 
-    return load_tokenizer(source, gguf_file)
+    return load_tokenizer(config)
+
+
+@lru_cache(maxsize=64)
+def _chat_template_format(config: object) -> object:
+    return get_format("hf-chat-template", tokenizer=_tokenizer(config))
 
 
 def prompt_format_for(llm: LLM):
     if llm.prompt_format == "hf-chat-template":
-        return get_format("hf-chat-template", tokenizer=_tokenizer(llm.source, llm.gguf_file))
+        return _chat_template_format(backend_config(llm))
     return get_format(llm.prompt_format)
 
 

@@ -11,7 +11,7 @@ from arena.models import LLM
 
 
 @pytest.fixture(autouse=True)
-def _fresh_cache(settings):  # noqa: ANN001, ANN202
+def _fresh_cache(settings):
     """Each test gets its own cache (the leaderboard debounce key lives there)."""
     settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     settings.CELERY_TASK_ALWAYS_EAGER = False
@@ -27,7 +27,7 @@ def scripted(slug: str, text: str = "Hello there, friend.", pool: bool = True, *
 
 
 @pytest.fixture
-def make_llm(db):  # noqa: ANN001, ANN201
+def make_llm(db):
     return scripted
 
 
@@ -71,7 +71,7 @@ class Client:
 
 
 @pytest.fixture
-async def connect():  # noqa: ANN201
+async def connect():
     from arena.asgi import application
 
     opened = []

@@ -36,11 +36,11 @@ def local_form(**overrides: str) -> dict:
             "source": "/models/tiny", "prompt_format": "chatml", **overrides}
 
 
-def add(client, form: dict):  # noqa: ANN001, ANN201
+def add(client, form: dict):
     return client.post(reverse("admin:arena_llm_add"), form)
 
 
-def form_errors(response) -> str:  # noqa: ANN001
+def form_errors(response) -> str:
     return str(response.context["adminform"].form.errors)
 
 
@@ -55,10 +55,10 @@ def test_add_then_edit_local_model(admin_client) -> None:
     assert add(admin_client, local_form()).status_code == 302
     llm = LLM.objects.get(slug="local-tiny")
     url = reverse("admin:arena_llm_change", args=[llm.pk])
-    response = admin_client.post(url, local_form(prompt_format="alpaca", temperature="0.2", license="mit"))
+    response = admin_client.post(url, local_form(prompt_format="llama-3", temperature="0.2", license="mit"))
     assert response.status_code == 302, form_errors(response)
     llm.refresh_from_db()
-    assert (llm.prompt_format, llm.temperature, llm.license) == ("alpaca", 0.2, "mit")
+    assert (llm.prompt_format, llm.temperature, llm.license) == ("llama-3", 0.2, "mit")
 
 
 @pytest.mark.parametrize(
@@ -111,7 +111,8 @@ def test_preview_prompt_shows_the_exact_rendered_string(admin_client, demo_llms)
     assert "And of Italy?" in page
 
 
-def test_connection_to_an_unreachable_url_reports_the_error_and_changes_nothing(admin_client) -> None:
+def test_connection_to_an_unreachable_url_reports_the_error_and_changes_nothing(admin_client, monkeypatch) -> None:
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test-not-a-real-key")
     port = free_port()
     assert add(admin_client, remote_form(base_url=f"http://127.0.0.1:{port}/v1", max_retries="0")).status_code == 302
     llm = LLM.objects.get(slug="remote-gpt")

@@ -14,14 +14,14 @@ pytestmark = [pytest.mark.django_db(transaction=True)]
 db = database_sync_to_async
 
 
-async def battle(client, mode: str = "anonymous", models: list[str] | None = None, **extra) -> dict:  # noqa: ANN001
+async def battle(client, mode: str = "anonymous", models: list[str] | None = None, **extra) -> dict:
     message = {"type": "start", "mode": mode, **extra}
     if models:
         message["models"] = models
     return await client.request(message, "started")
 
 
-async def play_turn(client, text: str = "Say hello.") -> list[dict]:  # noqa: ANN001
+async def play_turn(client, text: str = "Say hello.") -> list[dict]:
     await client.send({"type": "prompt", "text": text})
     return await client.until("turn_done")
 
@@ -55,7 +55,7 @@ async def test_anonymous_battle_streams_both_then_reveals_on_vote(connect) -> No
     assert counts == [("human", winner_slug, "model_a", 1)]
 
 
-async def test_no_model_identity_reaches_the_browser_before_the_vote(connect, client) -> None:  # noqa: ARG001
+async def test_no_model_identity_reaches_the_browser_before_the_vote(connect, client) -> None:
     llms = [await db(scripted)("alpha", "One two three."), await db(scripted)("beta", "Four five six.")]
     ws = await connect()
     started = await battle(ws)

@@ -24,7 +24,7 @@ class Command(BaseCommand):
                 llm.save(update_fields=["source"])
             self.stdout.write(f"{'registered' if created else 'already registered'}: {slug}")
         if warm:
-            from arena.backends import ensure_converted
+            from arena.backends.sources import local_weights, resolve_source
 
-            path = ensure_converted(source)
+            path = local_weights("demo", resolve_source("demo", source))
             self.stdout.write(f"demo weights cached at {path}")
