@@ -1,30 +1,32 @@
 """LLM-as-judge runs: what to judge, one judgment at a time, progress, and what the verdicts add up to.
 
-Every judgment is a Verdict row keyed by (run, item, order), created before any task runs, so a task
-that runs twice (a worker killed before acknowledging) finds its row finished and does nothing.
+Every judgment is a Verdict row keyed by (run, item, order), created before any task runs. A verdict
+is stored only while it is still pending, so a task that runs twice (a worker killed before it
+acknowledged, a run resumed while its messages were still queued) finds its row finished and stores
+nothing. The database, not the broker, says what is left: `resume` queues whatever is still pending.
 """
 
-import math
+import asyncio
+import os
+import threading
+from collections.abc import Coroutine, Iterator
 from itertools import combinations
+from typing import Any, TypeVar
 
-from asgiref.sync import async_to_sync
 from django.conf import settings
 from django.db import transaction
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
-from arena.models import (
-    Answer,
-    Conversation,
-    JudgeRun,
-    PairCount,
-    Participant,
-    Turn,
-    Verdict,
-)
-from arena.services.llms import backend_for
+from arena.models import LLM, Answer, Conversation, JudgeRun, PairCount, Participant, Turn, Verdict
+from arena.services.judge_reports import agreement_summary as agreement_summary
+from arena.services.judge_reports import collaboration_summary as collaboration_summary
+from arena.services.judge_reports import progress as progress
+from arena.services.judge_reports import run_summary as run_summary
+from arena.services.llms import backend_for, render_prompt
 from arena.services.votes import count_battles
-from evaluators.agreement import agreement, inconsistency_rate
 from evaluators.judge import (
+    JudgeError,
     build_pair_prompt,
     build_single_prompt,
     combine_swapped,
@@ -32,22 +34,97 @@ from evaluators.judge import (
     parse_verdict,
     verdict_to_battles,
 )
+from prompts import Message, PromptError
 
 FINISHED = (Verdict.Parse.OK, Verdict.Parse.ERROR, Verdict.Parse.FAILED)
-HUMAN_AS_PAIR = {"A": "A", "B": "B", "tie": "tie", "bothbad": "tie"}
+ACTIVE = (JudgeRun.Status.PENDING, JudgeRun.Status.RUNNING)
+DEFAULT_TEMPLATES = {"pair": "pair-v1", "five": "five-v1", "single": "single-v1"}
+OPENAI_JUDGE_SLUG = "openai-judge"
+OPENAI_KEY_ENV = "OPENAI_API_KEY"
 
 
 class JudgeRunError(ValueError):
-    pass
+    """A run that cannot be created, started or continued as asked; the message says what to change."""
 
 
-# --- choosing what to judge -----------------------------------------------------------------
+# --- creating and checking runs ---------------------------------------------------------------
+def create_run(judge: LLM, method: str = "pair", template: str = "", **fields: Any) -> JudgeRun:
+    """A checked, saved, pending run (fields: target, batch_run, pairing, baseline)."""
+    run = JudgeRun(judge=judge, method=method, template=template or DEFAULT_TEMPLATES.get(method, ""), **fields)
+    check_run(run)
+    run.save()
+    return run
+
+
+def check_run(run: JudgeRun) -> None:
+    problems = [p for p in (_method_problem(run), _target_problem(run), _pairing_problem(run)) if p]
+    if not run.judge.enabled:
+        problems.append(f"the judge {run.judge.slug!r} is disabled; enable it in the admin or pick another")
+    if problems:
+        raise JudgeRunError("; ".join(problems) + ".")
+
+
+def _method_problem(run: JudgeRun) -> str:
+    if run.method not in JudgeRun.Method.values:
+        return f"unknown method {run.method!r}; choose {', '.join(JudgeRun.Method.values)}"
+    try:
+        kind = get_template(run.template).kind
+    except JudgeError as exc:
+        return str(exc)
+    if kind != run.method:
+        return f"template {run.template!r} is a {kind} template and the method is {run.method}"
+    return ""
+
+
+def _target_problem(run: JudgeRun) -> str:
+    if run.target == JudgeRun.Target.BATCH and run.batch_run_id is None:
+        return "a batch target needs its batch run"
+    if run.target == JudgeRun.Target.COLLABORATION and run.method == JudgeRun.Method.SINGLE:
+        return "collaboration runs compare the combined answer with each participant: use method pair or five"
+    return ""
+
+
+def _pairing_problem(run: JudgeRun) -> str:
+    if run.pairing == JudgeRun.Pairing.BASELINE and run.baseline_id is None:
+        return "pairing 'baseline' needs a baseline model"
+    return ""
+
+
+def default_judge() -> LLM:
+    """The registered OpenAI judge when OPENAI_API_KEY is set; otherwise say how to name one."""
+    if not os.environ.get(OPENAI_KEY_ENV):
+        raise JudgeRunError(
+            f"No judge given: name a registered model as the judge, or set {OPENAI_KEY_ENV} to use {OPENAI_JUDGE_SLUG}."
+        )
+    return ensure_openai_judge()
+
+
+def ensure_openai_judge(model: str = "") -> LLM:
+    """Register (or update) the GPT-4-class judge row; the key stays in the environment."""
+    llm, _ = LLM.objects.update_or_create(
+        slug=OPENAI_JUDGE_SLUG,
+        defaults={
+            "name": f"OpenAI judge ({model or settings.ARENA_DEFAULT_JUDGE_MODEL})",
+            "backend": LLM.Backend.OPENAI,
+            "api_mode": LLM.ApiMode.CHAT,
+            "prompt_format": "openai-messages",
+            "base_url": "https://api.openai.com/v1",
+            "remote_model": model or settings.ARENA_DEFAULT_JUDGE_MODEL,
+            "api_key_env": OPENAI_KEY_ENV,
+            "temperature": 0.0,
+            "max_new_tokens": 1024,
+            "context_length": 128000,
+            "timeout_s": 120.0,
+            "in_anonymous_pool": False,
+        },
+    )
+    return llm
+
+
+# --- choosing what to judge -------------------------------------------------------------------
 def _contestant_answers(turn: Turn) -> list[Answer]:
-    return [
-        a
-        for a in turn.answers.select_related("participant__llm").order_by("participant__position")
-        if a.participant.role == Participant.Role.CONTESTANT and a.status == Answer.Status.DONE
-    ]
+    answers = turn.answers.select_related("participant__llm").order_by("participant__position")
+    return [a for a in answers if a.participant.role == Participant.Role.CONTESTANT and a.status == Answer.Status.DONE]
 
 
 def _pairs(run: JudgeRun, turn: Turn) -> list[tuple[Answer, Answer]]:
@@ -56,39 +133,120 @@ def _pairs(run: JudgeRun, turn: Turn) -> list[tuple[Answer, Answer]]:
         combined = turn.answers.filter(participant__role=Participant.Role.AGGREGATOR, status=Answer.Status.DONE).first()
         return [(combined, a) for a in answers] if combined else []
     if run.pairing == JudgeRun.Pairing.BASELINE:
-        base = [a for a in answers if a.participant.llm_id == run.baseline_id]
-        return [(a, base[0]) for a in answers if base and a is not base[0]]
+        base = next((a for a in answers if a.participant.llm_id == run.baseline_id), None)
+        return [(a, base) for a in answers if base is not None and a != base]
     return list(combinations(answers, 2))
 
 
-def _turns(run: JudgeRun):
+def _turns(run: JudgeRun) -> QuerySet:
     if run.target == JudgeRun.Target.VOTED_TURNS:
-        return Turn.objects.filter(vote__isnull=False, conversation__mode__in=["anonymous", "named"])
+        modes = [Conversation.Mode.ANONYMOUS, Conversation.Mode.NAMED]
+        return Turn.objects.filter(vote__isnull=False, conversation__mode__in=modes)
     if run.target == JudgeRun.Target.BATCH:
-        return Turn.objects.filter(conversation__batch_run=run.batch_run)
+        return Turn.objects.filter(conversation__batch_run=run.batch_run_id)
     return Turn.objects.filter(conversation__mode=Conversation.Mode.COLLABORATE)
 
 
-@transaction.atomic
-def plan(run: JudgeRun) -> int:
-    """Create one pending Verdict per judgment (both orders for pairwise methods); returns the total."""
-    get_template(run.template)  # an unknown template fails now, with the known names
-    rows = []
+def _verdict_rows(run: JudgeRun) -> Iterator[Verdict]:
     for turn in _turns(run).order_by("pk"):
         if run.method == JudgeRun.Method.SINGLE:
-            rows += [Verdict(run=run, item=f"answer:{a.pk}", order=0, answer_a=a) for a in _contestant_answers(turn)]
+            for a in _contestant_answers(turn):
+                yield Verdict(run=run, item=f"answer:{a.pk}", order=0, answer_a=a)
             continue
         for a, b in _pairs(run, turn):
-            item = f"turn:{turn.pk}:{a.pk}:{b.pk}"
-            rows += [Verdict(run=run, item=item, order=o, answer_a=a, answer_b=b) for o in (0, 1)]
-    Verdict.objects.bulk_create(rows, ignore_conflicts=True)
+            for order in (0, 1):
+                yield Verdict(run=run, item=f"turn:{turn.pk}:{a.pk}:{b.pk}", order=order, answer_a=a, answer_b=b)
+
+
+def plan(run: JudgeRun) -> int:
+    """Create one pending Verdict per judgment (both orders for pairwise methods); returns the total."""
+    Verdict.objects.bulk_create(list(_verdict_rows(run)), ignore_conflicts=True, batch_size=500)
     run.total = run.verdicts.count()
-    run.status = JudgeRun.Status.RUNNING if run.total else JudgeRun.Status.DONE
-    run.save(update_fields=["total", "status"])
+    JudgeRun.objects.filter(pk=run.pk).update(total=run.total)
     return run.total
 
 
-# --- one judgment ---------------------------------------------------------------------------------
+# --- starting, resuming, cancelling -----------------------------------------------------------
+def start(run_id: int) -> list[int]:
+    """Plan a pending run and mark it running; returns the verdict ids to queue (none if already started)."""
+    run = JudgeRun.objects.select_related("judge", "batch_run").get(pk=run_id)
+    check_run(run)
+    if run.target == JudgeRun.Target.BATCH and run.batch_run.status != run.batch_run.Status.DONE:
+        raise JudgeRunError(f"Judge run {run.pk} waits for batch run {run.batch_run_id} to finish its answers.")
+    with transaction.atomic():
+        # The claim is the transaction's first statement, so it takes the write lock before any read.
+        if not JudgeRun.objects.filter(pk=run_id, status=JudgeRun.Status.PENDING).update(
+            status=JudgeRun.Status.RUNNING
+        ):
+            return []
+        plan(run)
+    update_progress(run_id)
+    return pending_ids(run_id)
+
+
+def resume(run_id: int, retry_failed: bool = False) -> list[int]:
+    """Continue a run from what the database says is left; returns the verdict ids to queue.
+
+    Safe to call on a run that is still running: a queued duplicate finds its verdict finished.
+    """
+    run = JudgeRun.objects.get(pk=run_id)
+    if run.status == JudgeRun.Status.PENDING:
+        return start(run_id)
+    if retry_failed:
+        _reopen_failed(run)
+    JudgeRun.objects.filter(pk=run_id).update(status=JudgeRun.Status.RUNNING, finished=None)
+    for item in _unsettled_items(run_id):
+        settle_pair(run_id, item)
+    update_progress(run_id)
+    return pending_ids(run_id)
+
+
+def _reopen_failed(run: JudgeRun) -> None:
+    """Make failed calls pending again; their pairs (settled with nothing counted) are settled anew later."""
+    failed = run.verdicts.filter(parse_status=Verdict.Parse.FAILED)
+    with transaction.atomic():
+        run.verdicts.filter(order=0, final="", item__in=failed.values("item")).update(counted=False)
+        failed.update(parse_status=Verdict.Parse.PENDING, error="")
+
+
+def cancel(run_id: int) -> bool:
+    """Stop a run: queued judgments find it cancelled and do nothing; `resume` picks it up again."""
+    cancelled = JudgeRun.objects.filter(pk=run_id, status__in=ACTIVE).update(
+        status=JudgeRun.Status.CANCELLED, finished=timezone.now()
+    )
+    return bool(cancelled)
+
+
+def pending_ids(run_id: int) -> list[int]:
+    pending = Verdict.objects.filter(run_id=run_id).exclude(parse_status__in=FINISHED)
+    return list(pending.order_by("pk").values_list("pk", flat=True))
+
+
+def unfinished_runs() -> list[int]:
+    """Runs a restarted worker should pick up: running ones, and batch runs whose answers are all in."""
+    batch_ready = Q(status=JudgeRun.Status.PENDING, target=JudgeRun.Target.BATCH, batch_run__status="done")
+    runs = JudgeRun.objects.filter(Q(status=JudgeRun.Status.RUNNING) | batch_ready)
+    return list(runs.order_by("pk").values_list("pk", flat=True))
+
+
+# --- one judgment -----------------------------------------------------------------------------
+_thread_state = threading.local()
+T = TypeVar("T")
+
+
+def run_on_thread_loop(coroutine: Coroutine[Any, Any, T]) -> T:
+    """Run a coroutine on this thread's own long-lived event loop.
+
+    The openai backend keeps one AsyncOpenAI client (an httpx pool) per event loop, and a client must
+    never cross loops. async_to_sync makes a fresh loop per call, so a fresh client, TLS context and
+    connection per judgment; one loop per worker thread reuses them safely.
+    """
+    runner = getattr(_thread_state, "runner", None)
+    if runner is None:
+        runner = _thread_state.runner = asyncio.Runner()
+    return runner.run(coroutine)
+
+
 def _conversation(turn: Turn) -> list[dict]:
     """The question, with earlier user turns as context (each answer has its own history)."""
     earlier = list(turn.conversation.turns.filter(index__lt=turn.index).order_by("index"))
@@ -99,11 +257,12 @@ def _conversation(turn: Turn) -> list[dict]:
 
 
 def _reference(turn: Turn, needs_reference: bool) -> str | None:
-    question = turn.conversation.question
     if not needs_reference:
         return None
+    question = turn.conversation.question
     if question is None or not question.reference or turn.index >= len(question.reference):
-        raise JudgeRunError(f"Template needs a reference answer, and turn {turn.pk} has none.")
+        raise JudgeRunError(f"The template needs a reference answer and turn {turn.pk} has none; use a template "
+                            "without '-ref'.")
     return question.reference[turn.index]
 
 
@@ -119,68 +278,74 @@ def judge_prompt(verdict: Verdict) -> list[dict]:
     return build_pair_prompt(template, conversation, first, second, reference)
 
 
-def _call_judge(run: JudgeRun, messages: list[dict]) -> str:
+def ask_judge(judge: LLM, messages: list[dict]) -> str:
+    """One greedy (temperature 0) generation by the judge; backend errors propagate unchanged."""
     from arena.backends import GenerationParams, GenerationRequest
-    from arena.services.llms import render_prompt
-    from prompts import Message
 
-    judge = run.judge
     rendered = render_prompt(judge, [Message(m["role"], m["content"]) for m in messages])
     params = GenerationParams.from_dict(
         {**judge.generation_defaults(), "temperature": 0.0, "stop": (*rendered.stop, *(judge.stop or ()))}
     )
     request = GenerationRequest(prompt=rendered.text, messages=rendered.messages, params=params)
-    return async_to_sync(backend_for(judge).generate)(request).text
+    return run_on_thread_loop(backend_for(judge).generate(request)).text
 
 
 def judge_one(verdict_id: int) -> Verdict:
-    """Ask the judge once. Transient backend errors propagate so the task retries with backoff."""
+    """Ask the judge once and store the verdict. Transient backend errors propagate for the task to retry."""
     from arena.backends import BackendError
 
-    verdict = Verdict.objects.select_related("run__judge", "answer_a__turn__conversation__question", "answer_b").get(
-        pk=verdict_id
-    )
-    run = verdict.run
-    if verdict.parse_status in FINISHED or run.status == JudgeRun.Status.CANCELLED:
+    verdict = Verdict.objects.select_related(
+        "run__judge", "answer_a__turn__conversation__question", "answer_a__participant__llm", "answer_b"
+    ).get(pk=verdict_id)
+    if verdict.parse_status in FINISHED or verdict.run.status != JudgeRun.Status.RUNNING:
         return verdict
     try:
         verdict.prompt = judge_prompt(verdict)
-        verdict.raw_text = _call_judge(run, verdict.prompt)
+        raw_text = ask_judge(verdict.run.judge, verdict.prompt)
     except BackendError as exc:
         if not exc.permanent:
             raise
-        return _store_failure(verdict, str(exc))
-    except JudgeRunError as exc:
-        return _store_failure(verdict, str(exc))
-    return _store_parsed(verdict)
+        return _store(verdict, parse_status=Verdict.Parse.FAILED, error=str(exc))
+    except (JudgeRunError, JudgeError, PromptError) as exc:
+        return _store(verdict, parse_status=Verdict.Parse.FAILED, error=f"Cannot build the judge's prompt: {exc}")
+    return _store(verdict, raw_text=raw_text, **_parsed(verdict.run.template, raw_text))
 
 
-def _store_failure(verdict: Verdict, error: str) -> Verdict:
-    verdict.parse_status, verdict.error = Verdict.Parse.FAILED, error
-    verdict.save()
-    update_progress(verdict.run_id)
-    return verdict
+def give_up(verdict_id: int, error: str) -> Verdict:
+    """Store a judgment as failed once its retries are spent, so the run can still finish."""
+    verdict = Verdict.objects.select_related("run").get(pk=verdict_id)
+    if verdict.parse_status in FINISHED:
+        return verdict
+    return _store(verdict, parse_status=Verdict.Parse.FAILED, error=error)
 
 
-def _store_parsed(verdict: Verdict) -> Verdict:
-    kind = get_template(verdict.run.template).kind
-    parsed = parse_verdict(verdict.raw_text, kind=kind)
+def _parsed(template_name: str, raw_text: str) -> dict:
+    kind = get_template(template_name).kind
+    parsed = parse_verdict(raw_text, kind=kind)
     if parsed is None:
-        verdict.parse_status = Verdict.Parse.ERROR
-        verdict.error = f"No valid {kind} verdict marker in the judge's answer."
-    elif kind == "single":
-        verdict.parse_status, verdict.score, verdict.verdict = Verdict.Parse.OK, float(parsed), str(parsed)
-    else:
-        verdict.parse_status, verdict.verdict = Verdict.Parse.OK, str(parsed)
-    verdict.save()
-    if kind != "single":
-        settle_pair(verdict.run_id, verdict.item)
-    update_progress(verdict.run_id)
-    return verdict
+        return {"parse_status": Verdict.Parse.ERROR, "error": f"No valid {kind} verdict marker in the judge's answer."}
+    if kind == "single":
+        return {"parse_status": Verdict.Parse.OK, "score": float(parsed), "verdict": f"{parsed:g}"}
+    return {"parse_status": Verdict.Parse.OK, "verdict": str(parsed)}
+
+
+def _store(verdict: Verdict, /, **fields: Any) -> Verdict:
+    """Store the outcome only if the verdict is still pending; whoever stored first wins."""
+    fields["prompt"] = verdict.prompt
+    stored = Verdict.objects.filter(pk=verdict.pk, parse_status=Verdict.Parse.PENDING).update(**fields)
+    if stored:
+        if verdict.run.method != JudgeRun.Method.SINGLE:
+            settle_pair(verdict.run_id, verdict.item)
+        update_progress(verdict.run_id)
+    return Verdict.objects.get(pk=verdict.pk)
 
 
 def settle_pair(run_id: int, item: str) -> None:
-    """Once both orders are parsed, store the combined verdict and count it, exactly once."""
+    """Once both orders are finished, store the combined verdict and count it, exactly once.
+
+    `counted` on order 0 marks the pair settled; `final` stays empty when either order has no
+    verdict (a parse error or a failed call), and then nothing is counted.
+    """
     pair = {v.order: v for v in Verdict.objects.filter(run_id=run_id, item=item).select_related("run")}
     if len(pair) < 2 or any(v.parse_status not in FINISHED for v in pair.values()):
         return
@@ -193,106 +358,39 @@ def settle_pair(run_id: int, item: str) -> None:
             counted=True, final=final or "", inconsistent=inconsistent
         )
         if claimed and final is not None:
+            slugs = Answer.objects.filter(pk__in=[first.answer_a_id, first.answer_b_id]).values_list(
+                "pk", "participant__llm__slug"
+            )
+            slug_of = dict(slugs)
             battles = [
-                (first.answer_a.participant.llm.slug, first.answer_b.participant.llm.slug, w)
-                for w in verdict_to_battles(final, kind, settings.ARENA_JUDGE_STRONG_WEIGHT)
+                (slug_of[first.answer_a_id], slug_of[first.answer_b_id], outcome)
+                for outcome in verdict_to_battles(final, kind, settings.ARENA_JUDGE_STRONG_WEIGHT)
             ]
             count_battles(PairCount.Source.JUDGE, battles, timezone.now().date())
 
 
+def _unsettled_items(run_id: int) -> list[str]:
+    return list(Verdict.objects.filter(run_id=run_id, order=0, counted=False).values_list("item", flat=True))
+
+
 def update_progress(run_id: int) -> None:
-    """Progress is counted from the verdict rows, so a task that ran twice never counts twice."""
-    verdicts = Verdict.objects.filter(run_id=run_id)
-    done = verdicts.filter(parse_status__in=[Verdict.Parse.OK, Verdict.Parse.ERROR]).count()
-    failed = verdicts.filter(parse_status=Verdict.Parse.FAILED).count()
-    run = JudgeRun.objects.get(pk=run_id)
-    fields = {"done": done, "failed": failed}
-    if done + failed >= run.total and run.status == JudgeRun.Status.RUNNING:
-        fields.update(status=JudgeRun.Status.DONE, finished=timezone.now())
-    JudgeRun.objects.filter(pk=run_id).update(**fields)
+    """Count progress from the verdict rows, and finish the run once every judgment is in and settled.
 
+    The transaction starts with a write, which serialises concurrent updates (SQLite's write lock,
+    PostgreSQL's row lock), so a slow task can never overwrite a newer count with an older one.
+    """
+    with transaction.atomic():
+        JudgeRun.objects.filter(pk=run_id).update(done=F("done"))
+        verdicts = Verdict.objects.filter(run_id=run_id)
+        done = verdicts.filter(parse_status__in=[Verdict.Parse.OK, Verdict.Parse.ERROR]).count()
+        failed = verdicts.filter(parse_status=Verdict.Parse.FAILED).count()
+        fields: dict[str, Any] = {"done": done, "failed": failed}
+        run = JudgeRun.objects.get(pk=run_id)
+        unsettled = run.method != JudgeRun.Method.SINGLE and verdicts.filter(order=0, counted=False).exists()
+        if run.status == JudgeRun.Status.RUNNING and done + failed >= run.total and not unsettled:
+            fields.update(status=JudgeRun.Status.DONE, finished=timezone.now())
+        JudgeRun.objects.filter(pk=run_id).update(**fields)
+    if "status" in fields and run.method != JudgeRun.Method.SINGLE:
+        from arena.tasks import request_leaderboard_refresh
 
-def pending_ids(run: JudgeRun) -> list[int]:
-    return list(run.verdicts.exclude(parse_status__in=FINISHED).values_list("pk", flat=True))
-
-
-# --- pages ------------------------------------------------------------------------------------------
-def progress(run: JudgeRun) -> dict:
-    finished = run.done + run.failed
-    return {
-        "id": run.pk,
-        "status": run.status,
-        "done": run.done,
-        "failed": run.failed,
-        "total": run.total,
-        "percent": round(100 * finished / run.total, 1) if run.total else 100.0,
-    }
-
-
-def run_summary(run: JudgeRun) -> dict:
-    verdicts = run.verdicts.all()
-    flags = list(verdicts.filter(order=0, counted=True).values_list("inconsistent", flat=True))
-    return {
-        "parsed": verdicts.filter(parse_status=Verdict.Parse.OK).count(),
-        "parse_errors": verdicts.filter(parse_status=Verdict.Parse.ERROR).count(),
-        "call_failures": verdicts.filter(parse_status=Verdict.Parse.FAILED).count(),
-        "inconsistency_rate": inconsistency_rate(flags) if flags else None,
-        "examples": list(verdicts.exclude(raw_text="").order_by("pk")[:5]),
-    }
-
-
-def agreement_summary() -> dict | None:
-    """Judge-human agreement over voted arena turns judged pairwise (A/B/C with the swap)."""
-    settled = (
-        Verdict.objects.filter(
-            order=0, counted=True, run__target=JudgeRun.Target.VOTED_TURNS, run__method=JudgeRun.Method.PAIR
-        )
-        .exclude(final="")
-        .select_related("answer_a__turn__vote", "answer_a__participant", "answer_b__participant")
-    )
-    pairs, flags = [], []
-    for v in settled:
-        vote = getattr(v.answer_a.turn, "vote", None)
-        if vote is None or vote.winner not in HUMAN_AS_PAIR or v.answer_a.participant.position != 0:
-            continue
-        pairs.append((HUMAN_AS_PAIR[vote.winner], v.final))
-        flags.append(v.inconsistent)
-    if not pairs:
-        return None
-    return {**agreement(pairs), "inconsistency_rate": inconsistency_rate(flags)}
-
-
-def wilson(wins: float, n: int, z: float = 1.96) -> tuple[float, float]:
-    if n == 0:
-        return (0.0, 1.0)
-    p = wins / n
-    centre, spread = p + z * z / (2 * n), z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n))
-    return ((centre - spread) / (1 + z * z / n), (centre + spread) / (1 + z * z / n))
-
-
-def collaboration_summary() -> list[dict]:
-    """Does collaboration help? Per aggregator: human votes (combined vs best single) and judge verdicts."""
-    rows: dict[str, dict] = {}
-    aggregators = Participant.objects.filter(role=Participant.Role.AGGREGATOR).select_related("llm")
-    for p in aggregators:
-        row = rows.setdefault(
-            p.llm.slug,
-            {"aggregator": p.llm.name, "votes": 0, "combined_wins": 0, "judged": 0, "judge_combined_wins": 0.0},
-        )
-        for vote_winner in Turn.objects.filter(conversation=p.conversation_id, vote__isnull=False).values_list(
-            "vote__winner", flat=True
-        ):
-            row["votes"] += 1
-            row["combined_wins"] += vote_winner == "combined"
-    judged = Verdict.objects.filter(order=0, counted=True, run__target=JudgeRun.Target.COLLABORATION).exclude(final="")
-    for v in judged.select_related("answer_a__participant__llm"):
-        row = rows.get(v.answer_a.participant.llm.slug)
-        if row is not None:
-            row["judged"] += 1
-            row["judge_combined_wins"] += (
-                1.0 if v.final in ("A", "A>B", "A>>B") else 0.5 if v.final in ("tie", "A=B") else 0
-            )
-    for row in rows.values():
-        row["vote_interval"] = wilson(row["combined_wins"], row["votes"])
-        row["judge_interval"] = wilson(row["judge_combined_wins"], row["judged"])
-    return [r for r in rows.values() if r["votes"] or r["judged"]]
+        request_leaderboard_refresh()  # debounced: the judge leaderboard refits once for the run
