@@ -23,6 +23,9 @@ from evaluators.ratings_counts import Counts, model_totals
 INIT_RATING = 1000.0
 SCALE = 400.0
 ELO_PER_LOG_ODDS = SCALE / math.log(10.0)
+# Bootstrap fits stop at steps below this (log-odds; 2e-5 rating points), far finer than
+# the quantiles they feed.
+BOOTSTRAP_TOLERANCE = 1e-7
 # Below this many battles a model's bootstrap interval is not trusted on its own.
 MIN_VOTES_FOR_BOOTSTRAP = 30
 
@@ -105,7 +108,7 @@ def bootstrap_strengths(counts: Counts, pairs: Pairs, start: np.ndarray, rounds:
     draws[:, present] = multinomial_resamples(np.random.default_rng(seed), cells[present], rounds)
     draws = draws.reshape(rounds, -1, 3)
     score = draws[..., 0] + 0.5 * draws[..., 2]
-    return fit_bt_near(pairs, score, draws.sum(axis=2), start, counts.counts)
+    return fit_bt_near(pairs, score, draws.sum(axis=2), start, counts.counts, tolerance=BOOTSTRAP_TOLERANCE)
 
 
 def multinomial_resamples(rng: np.random.Generator, cells: np.ndarray, rounds: int) -> np.ndarray:

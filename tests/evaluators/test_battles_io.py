@@ -163,3 +163,27 @@ def test_bad_battles_are_not_written(tmp_path: Path) -> None:
     assert caught.value.rows == [2]
     assert path.read_text(encoding="utf-8") == "previous"
     assert list(tmp_path.iterdir()) == [path]
+
+
+def test_the_columnar_fast_path_reads_what_the_row_by_row_path_reads(tmp_path: Path) -> None:
+    from evaluators import battles_io
+
+    text = "model_a, model_b ,winner,anony,tstamp\n x ,y,tie,TRUE,1e9\ny,z ,model_b,,\n\n z,x,model_a,no, 7 \n"
+    header, rows = battles_io._csv_table(text)
+    fast = battles_io._csv_fast(header, rows)
+    assert fast is not None and fast == battles_io._collect(battles_io._csv_rows(header, rows))[0]
+    items = [
+        {"model_a": "x", "model_b": "y", "winner": "tie", "tstamp": 3, "conversation_b": [], "conv_metadata": {}},
+        {"model_a": " y", "model_b": "x", "winner": "model_a", "anony": False, "conversation_a": None},
+    ]
+    fast = battles_io._json_fast(items)
+    slow = [battles_io._battle_from_object(item) for item in items]
+    assert fast is not None and fast == slow
+    assert [type(b.tstamp) for b in fast] == [float, type(None)]
+
+
+def test_values_the_fast_path_declines_still_read(tmp_path: Path) -> None:
+    items = [{"model_a": "x", "model_b": "y", "winner": "tie", "tstamp": "12.5"}]
+    assert read_battles(write(tmp_path, "votes.json", json.dumps(items))) == [Battle("x", "y", "tie", 12.5)]
+    path = write(tmp_path, "votes.csv", "model_a,model_b,winner,tstamp\nx,y,tie,   \n")
+    assert read_battles(path) == [Battle("x", "y", "tie")]
