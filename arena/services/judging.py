@@ -190,7 +190,8 @@ def resume(run_id: int, retry_failed: bool = False) -> list[int]:
     Safe to call on a run that is still running: a queued duplicate finds its verdict finished.
     """
     run = JudgeRun.objects.get(pk=run_id)
-    if run.status == JudgeRun.Status.PENDING:
+    if not run.verdicts.exists():  # never planned: it was cancelled while it waited
+        JudgeRun.objects.filter(pk=run_id).update(status=JudgeRun.Status.PENDING, finished=None)
         return start(run_id)
     if retry_failed:
         _reopen_failed(run)
