@@ -44,14 +44,25 @@ def resolve_source(slug: str, source: str, gguf_file: str = "") -> Source:
             raise ModelLoadFailed(f"model {slug!r}: GGUF file {source} does not exist")
         return Source(os.path.dirname(os.path.abspath(source)), os.path.basename(source))
     if os.path.isdir(source):
-        if gguf_file and not os.path.isfile(os.path.join(source, gguf_file)):
-            raise ModelLoadFailed(f"model {slug!r}: {gguf_file} is not in {source}")
-        return Source(os.path.abspath(source), gguf_file)
+        return _folder_source(slug, Path(source).resolve(), gguf_file)
     if source.startswith(("/", ".", "~")) or source.count("/") != 1:
         raise ModelLoadFailed(
             f"model {slug!r}: source {source!r} is neither an existing folder nor a hub id (owner/name)"
         )
     return Source(source, gguf_file)
+
+
+def _folder_source(slug: str, folder: Path, gguf_file: str) -> Source:
+    if gguf_file:
+        if not (folder / gguf_file).is_file():
+            raise ModelLoadFailed(f"model {slug!r}: {gguf_file} is not in {folder}")
+        return Source(str(folder), gguf_file)
+    if not (folder / "config.json").is_file():
+        raise ModelLoadFailed(
+            f"model {slug!r}: {folder} has no config.json; point source at a transformers model folder "
+            "(config.json and weights) or set gguf_file to a .gguf inside it"
+        )
+    return Source(str(folder))
 
 
 def _package_source(slug: str, spec: str) -> Source:

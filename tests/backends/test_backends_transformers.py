@@ -78,9 +78,9 @@ async def test_greedy_answer_is_stable_and_matches_raw_generate(demo_config: Bac
 
 
 async def test_long_answer_matches_raw_generate_and_stops_at_the_limit(demo_config: BackendConfig) -> None:
-    text, end = await greedy(demo_config, STORY, max_new_tokens=60)
-    assert text == raw_greedy(local_model(demo_config), STORY, 60)
-    assert end.stats.finish_reason == "length" and end.stats.completion_tokens == 60
+    text, end = await greedy(demo_config, STORY, max_new_tokens=30)
+    assert text == raw_greedy(local_model(demo_config), STORY, 30)
+    assert end.stats.finish_reason == "length" and end.stats.completion_tokens == 30
 
 
 @pytest.mark.parametrize("stop", [" Paris", "Par", "France is P"])
@@ -131,19 +131,19 @@ async def test_concurrent_requests_are_batched_and_match_their_solo_answers(
     demo_config: BackendConfig, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     prompts = [FRANCE, COLORS, MATH, STORY]
-    alone = [(await greedy(demo_config, prompt))[0] for prompt in prompts]
+    alone = [(await greedy(demo_config, prompt, max_new_tokens=24))[0] for prompt in prompts]
     sizes = count_steps(monkeypatch, local_model(demo_config))
-    together = await asyncio.gather(*(greedy(demo_config, prompt) for prompt in prompts))
+    together = await asyncio.gather(*(greedy(demo_config, prompt, max_new_tokens=24) for prompt in prompts))
     assert [text for text, _ in together] == alone
     assert max(sizes) == 4
-    assert len(sizes) <= 40  # one pass of decode steps shared by all four, not four passes
+    assert len(sizes) <= 24  # one pass of decode steps shared by all four, not four passes
 
 
 async def test_a_request_joins_a_running_batch(demo_config: BackendConfig, monkeypatch: pytest.MonkeyPatch) -> None:
-    story_alone, _ = await greedy(demo_config, STORY, max_new_tokens=40)
+    story_alone, _ = await greedy(demo_config, STORY, max_new_tokens=30)
     france_alone, _ = await greedy(demo_config, FRANCE)
     sizes = count_steps(monkeypatch, local_model(demo_config))
-    story = asyncio.create_task(greedy(demo_config, STORY, max_new_tokens=40))
+    story = asyncio.create_task(greedy(demo_config, STORY, max_new_tokens=30))
     while len(sizes) < 5:
         await asyncio.sleep(0.01)
     france = await greedy(demo_config, FRANCE)
