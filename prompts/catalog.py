@@ -5,8 +5,10 @@ Golden strings for each live in tests/prompts/test_golden.py.
 
 from __future__ import annotations
 
-from prompts.messages import ASSISTANT, SYSTEM, USER
+from prompts.messages import ASSISTANT, ROLES, SYSTEM, USER
 from prompts.spec import FormatSpec
+
+ALL_ROLES = frozenset(ROLES)
 
 
 def _headed(header: str, end: str, names: dict[str, str] | None = None) -> dict[str, tuple[str, str]]:
@@ -32,7 +34,7 @@ LLAMA_2 = FormatSpec(
     bos_token="<s>",
     system="first_user",
     system_in_user=("<<SYS>>\n", "\n<</SYS>>\n\n"),
-    strip_content=True,
+    strip_roles=ALL_ROLES,
     alternating=True,
     source="chat template of meta-llama/Llama-2-7b-chat-hf (tokenizer_config.json)",
 )
@@ -44,7 +46,7 @@ LLAMA_3 = FormatSpec(
     stop=("<|eot_id|>", "<|end_of_text|>"),
     lead="<|begin_of_text|>",
     bos_token="<|begin_of_text|>",
-    strip_content=True,
+    strip_roles=ALL_ROLES,
     source="chat template of meta-llama/Meta-Llama-3-8B-Instruct (tokenizer_config.json)",
 )
 
@@ -69,7 +71,7 @@ GEMMA = FormatSpec(
     lead="<bos>",
     bos_token="<bos>",
     system="none",
-    strip_content=True,
+    strip_roles=ALL_ROLES,
     alternating=True,
     source="chat template of google/gemma-7b-it (tokenizer_config.json); gemma-2-*-it is the same",
 )

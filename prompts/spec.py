@@ -52,8 +52,8 @@ class FormatSpec:
     system_in_user: tuple[str, str] = ("", "")
     # system prompt written when the conversation has none (the format's authors' default)
     default_system: str | None = None
-    # the template strips whitespace around each content (so parse returns stripped content)
-    strip_content: bool = False
+    # roles whose content the template strips of surrounding whitespace (parse returns it stripped)
+    strip_roles: frozenset[str] = frozenset()
     # the template rejects anything but user/assistant/user/... after the system message
     alternating: bool = False
     # the template writes nothing for a system message with empty content
@@ -87,6 +87,7 @@ class TemplateFormat:
         self.bos_token = spec.bos_token
         self._patterns = _piece_patterns(spec)
         self._markers = _markers(spec)
+        self._default_system = Message(SYSTEM, spec.default_system) if spec.default_system is not None else None
 
     def __repr__(self) -> str:
         return f"<TemplateFormat {self.name}>"
@@ -105,8 +106,8 @@ class TemplateFormat:
         system, turns = split_system(msgs)
         if system is not None and spec.system == "none":
             raise SystemNotSupported(spec.name)
-        if system is None and spec.default_system is not None:
-            system = Message(SYSTEM, spec.default_system)
+        if system is None:
+            system = self._default_system
         if spec.alternating:
             check_alternating(spec.name, turns, offset=len(msgs) - len(turns))
         return ([system] if system else []) + turns
@@ -118,21 +119,23 @@ class TemplateFormat:
         while pos < len(body):
             role, content, pos = self._next_piece(body, pos, first=not messages)
             messages.append(Message(role, content))
-        if not messages:
-            raise ParseError(f"no messages found in this {self.name} transcript")
+        if all(m.role == SYSTEM for m in messages):
+            raise ParseError(f"no user or assistant turn found in this {self.name} transcript")
         return self._unfold_system(messages)
 
     def recognizes(self, text: str) -> bool:
         """True when ``text`` is exactly what this format renders for a conversation whose
         contents hold none of the format's own markers (which would make the reading a guess:
-        a whole Mistral conversation also reads as one long Llama 2 user turn)."""
+        a whole Mistral conversation also reads as one long Llama 2 user turn). The format's
+        default system prompt may name its markers (Baize's does)."""
         if self.spec.wrap[USER][0] not in text:
             return False
         try:
             messages = self.parse(text)
         except PromptError:
             return False
-        if any(marker in m.content for m in messages for marker in self._markers):
+        contents = [m.content for m in messages if m != self._default_system]
+        if any(marker in content for content in contents for marker in self._markers):
             return False
         return any(self._renders_as(messages, gen, text) for gen in (True, False))
 
@@ -169,7 +172,7 @@ class TemplateFormat:
 
     def _piece(self, role: str, content: str) -> str:
         prefix, suffix = self.spec.wrap[role]
-        return prefix + (content.strip() if self.spec.strip_content else content) + suffix
+        return prefix + (content.strip() if role in self.spec.strip_roles else content) + suffix
 
     def _body(self, text: str) -> str:
         spec = self.spec

@@ -48,8 +48,8 @@ def expected_after_parse(name, messages):
     """What parse() gives back: stripped contents where the template strips them, and the
     format's default system prompt where it writes one."""
     spec = get_format(name).spec
-    if spec.strip_content:
-        messages = [Message(m.role, m.content.strip()) for m in messages]
+    messages = [Message(m.role, m.content.strip() if m.role in spec.strip_roles else m.content)
+                for m in messages]
     if spec.default_system is not None and messages[0].role != "system":
         messages = [Message("system", spec.default_system), *messages]
     return messages
