@@ -26,7 +26,9 @@ from prompts.registry import register_format
 from prompts.spec import FormatSpec
 
 OPTIONLESS = [n for n in available_formats() if n != "hf-chat-template"]
-TEXT_FORMATS = [n for n in OPTIONLESS if n != "openai-messages"]
+# formats whose text marks who speaks
+MARKED_FORMATS = [n for n in OPTIONLESS if n != "openai-messages"]
+ALTERNATING = [n for n in MARKED_FORMATS if get_format(n).spec.alternating]
 
 
 def test_every_error_is_a_prompt_error_and_a_value_error():
@@ -111,7 +113,11 @@ def test_formats_without_system_role(name):
             get_format(name).render(messages)
 
 
-@pytest.mark.parametrize("name", ["llama-2", "mistral", "gemma"])
+def test_alternating_formats_are_those_whose_templates_enforce_it():
+    assert ALTERNATING == ["command-r", "gemma", "llama-2", "mistral"]
+
+
+@pytest.mark.parametrize("name", ALTERNATING)
 @pytest.mark.parametrize(
     ("messages", "bad_index"),
     [
@@ -125,20 +131,26 @@ def test_alternating_formats_reject_other_orders(name, messages, bad_index):
         get_format(name).render(messages)
 
 
-@pytest.mark.parametrize("name", ["chatml", "llama-3", "zephyr", "phi-3", "vicuna"])
+@pytest.mark.parametrize("name", [n for n in MARKED_FORMATS if n not in ALTERNATING])
 def test_other_formats_accept_consecutive_user_messages(name):
     fmt = get_format(name)
     messages = [Message("user", "a"), Message("user", "b")]
     assert fmt.parse(fmt.render(messages))[-2:] == messages
 
 
-@pytest.mark.parametrize("name", TEXT_FORMATS)
+@pytest.mark.parametrize("name", MARKED_FORMATS)
 @pytest.mark.parametrize("text", ["", "plain words, no markup", "<|im_start|>user\nunclosed"])
 def test_parse_rejects_other_text(name, text):
     if name == "chatml" and text.startswith("<|im_start|>"):
         text = text + "<|im_end|>\nstray"
     with pytest.raises(ParseError):
         get_format(name).parse(text)
+
+
+def test_a_transcript_of_only_a_system_turn_is_not_a_conversation():
+    # dolly's system turn has no markers of its own, so any text would read as one
+    with pytest.raises(ParseError, match="no user or assistant turn"):
+        get_format("dolly").parse("plain words, no markup")
 
 
 def test_parse_error_names_the_offset():

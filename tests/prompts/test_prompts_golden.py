@@ -1,137 +1,36 @@
-"""Exact prompts for every text format, each checked against the template it cites.
+"""Exact prompts for every text format, each checked against the source it cites.
 
-Each expected string is what the cited template renders for the same messages (checked with
-transformers' chat template renderer, or FastChat's Conversation.get_prompt() for Vicuna).
+The expected strings live in golden_templates.py (formats with an official chat template) and
+golden_repos.py (formats defined by their authors' repository or FastChat).
 """
 
+import golden_repos
+import golden_templates
 import pytest
-from prompt_cases import CLOSED, MULTI, SINGLE, TURNS, WITH_SYSTEM
+from prompt_cases import CLOSED, SINGLE
 
 from prompts import Message, available_formats, detect, get_format
 
-GOLDEN = [
-    # ChatML, from the chat template of teknium/OpenHermes-2.5-Mistral-7B
-    ("chatml", "single", SINGLE,
-     ("<|im_start|>user\nWhat is the capital of France?<|im_end|>\n"
-      "<|im_start|>assistant\n")),
-    ("chatml", "system", WITH_SYSTEM,
-     ("<|im_start|>system\nYou are a concise assistant.<|im_end|>\n"
-      "<|im_start|>user\nWhat is the capital of France?<|im_end|>\n"
-      "<|im_start|>assistant\n")),
-    ("chatml", "multi", MULTI,
-     ("<|im_start|>system\nYou are a concise assistant.<|im_end|>\n"
-      "<|im_start|>user\nHi!<|im_end|>\n"
-      "<|im_start|>assistant\nHello! How can I help?<|im_end|>\n"
-      "<|im_start|>user\nName a prime number.<|im_end|>\n"
-      "<|im_start|>assistant\n")),
-    # Llama 2, from the chat template of meta-llama/Llama-2-7b-chat-hf
-    ("llama-2", "single", SINGLE,
-     "<s>[INST] What is the capital of France? [/INST]"),
-    ("llama-2", "system", WITH_SYSTEM,
-     ("<s>[INST] <<SYS>>\nYou are a concise assistant.\n<</SYS>>\n\n"
-      "What is the capital of France? [/INST]")),
-    ("llama-2", "multi", MULTI,
-     ("<s>[INST] <<SYS>>\nYou are a concise assistant.\n<</SYS>>\n\nHi! [/INST]"
-      " Hello! How can I help? </s>"
-      "<s>[INST] Name a prime number. [/INST]")),
-    # Llama 3, from the chat template of meta-llama/Meta-Llama-3-8B-Instruct
-    ("llama-3", "single", SINGLE,
-     ("<|begin_of_text|>"
-      "<|start_header_id|>user<|end_header_id|>\n\nWhat is the capital of France?<|eot_id|>"
-      "<|start_header_id|>assistant<|end_header_id|>\n\n")),
-    ("llama-3", "system", WITH_SYSTEM,
-     ("<|begin_of_text|>"
-      "<|start_header_id|>system<|end_header_id|>\n\nYou are a concise assistant.<|eot_id|>"
-      "<|start_header_id|>user<|end_header_id|>\n\nWhat is the capital of France?<|eot_id|>"
-      "<|start_header_id|>assistant<|end_header_id|>\n\n")),
-    ("llama-3", "multi", MULTI,
-     ("<|begin_of_text|>"
-      "<|start_header_id|>system<|end_header_id|>\n\nYou are a concise assistant.<|eot_id|>"
-      "<|start_header_id|>user<|end_header_id|>\n\nHi!<|eot_id|>"
-      "<|start_header_id|>assistant<|end_header_id|>\n\nHello! How can I help?<|eot_id|>"
-      "<|start_header_id|>user<|end_header_id|>\n\nName a prime number.<|eot_id|>"
-      "<|start_header_id|>assistant<|end_header_id|>\n\n")),
-    # Mistral [INST], from the chat template of mistralai/Mixtral-8x7B-Instruct-v0.1
-    # (no system role: see test_prompts_errors.py)
-    ("mistral", "single", SINGLE,
-     "<s>[INST] What is the capital of France? [/INST]"),
-    ("mistral", "multi", TURNS,
-     "<s>[INST] Hi! [/INST]Hello! How can I help?</s>[INST] Name a prime number. [/INST]"),
-    # Gemma, from the chat template of google/gemma-7b-it (no system role)
-    ("gemma", "single", SINGLE,
-     ("<bos><start_of_turn>user\nWhat is the capital of France?<end_of_turn>\n"
-      "<start_of_turn>model\n")),
-    ("gemma", "multi", TURNS,
-     ("<bos><start_of_turn>user\nHi!<end_of_turn>\n"
-      "<start_of_turn>model\nHello! How can I help?<end_of_turn>\n"
-      "<start_of_turn>user\nName a prime number.<end_of_turn>\n"
-      "<start_of_turn>model\n")),
-    # Zephyr, from the chat template of HuggingFaceH4/zephyr-7b-beta
-    ("zephyr", "single", SINGLE,
-     "<|user|>\nWhat is the capital of France?</s>\n<|assistant|>\n"),
-    ("zephyr", "system", WITH_SYSTEM,
-     ("<|system|>\nYou are a concise assistant.</s>\n"
-      "<|user|>\nWhat is the capital of France?</s>\n<|assistant|>\n")),
-    ("zephyr", "multi", MULTI,
-     ("<|system|>\nYou are a concise assistant.</s>\n"
-      "<|user|>\nHi!</s>\n"
-      "<|assistant|>\nHello! How can I help?</s>\n"
-      "<|user|>\nName a prime number.</s>\n"
-      "<|assistant|>\n")),
-    # Phi-3, from the chat template of microsoft/Phi-3.5-mini-instruct
-    ("phi-3", "single", SINGLE,
-     "<|user|>\nWhat is the capital of France?<|end|>\n<|assistant|>\n"),
-    ("phi-3", "system", WITH_SYSTEM,
-     ("<|system|>\nYou are a concise assistant.<|end|>\n"
-      "<|user|>\nWhat is the capital of France?<|end|>\n<|assistant|>\n")),
-    ("phi-3", "multi", MULTI,
-     ("<|system|>\nYou are a concise assistant.<|end|>\n"
-      "<|user|>\nHi!<|end|>\n"
-      "<|assistant|>\nHello! How can I help?<|end|>\n"
-      "<|user|>\nName a prime number.<|end|>\n"
-      "<|assistant|>\n")),
-    # Vicuna v1.1, from lm-sys/FastChat fastchat/conversation.py ("vicuna_v1.1"); with no
-    # system message FastChat writes its default one
-    ("vicuna", "single", SINGLE,
-     ("A chat between a curious user and an artificial intelligence assistant. The assistant "
-      "gives helpful, detailed, and polite answers to the user's questions. "
-      "USER: What is the capital of France? ASSISTANT:")),
-    ("vicuna", "system", WITH_SYSTEM,
-     "You are a concise assistant. USER: What is the capital of France? ASSISTANT:"),
-    ("vicuna", "multi", MULTI,
-     ("You are a concise assistant. USER: Hi! ASSISTANT: Hello! How can I help?</s>"
-      "USER: Name a prime number. ASSISTANT:")),
-]
+GOLDEN = golden_templates.GOLDEN + golden_repos.GOLDEN
+GOLDEN_CLOSED = golden_templates.GOLDEN_CLOSED + golden_repos.GOLDEN_CLOSED
 
-# Finished conversations (no generation prompt), from the same sources.
-GOLDEN_CLOSED = [
-    ("chatml", CLOSED,
-     ("<|im_start|>system\nYou are a concise assistant.<|im_end|>\n"
-      "<|im_start|>user\nHi!<|im_end|>\n"
-      "<|im_start|>assistant\nHello! How can I help?<|im_end|>\n"
-      "<|im_start|>user\nName a prime number.<|im_end|>\n"
-      "<|im_start|>assistant\n7<|im_end|>\n")),
-    ("llama-2", CLOSED,
-     ("<s>[INST] <<SYS>>\nYou are a concise assistant.\n<</SYS>>\n\nHi! [/INST]"
-      " Hello! How can I help? </s><s>[INST] Name a prime number. [/INST] 7 </s>")),
-    ("mistral", CLOSED[1:],
-     "<s>[INST] Hi! [/INST]Hello! How can I help?</s>[INST] Name a prime number. [/INST]7</s>"),
-    ("phi-3", CLOSED,
-     ("<|system|>\nYou are a concise assistant.<|end|>\n"
-      "<|user|>\nHi!<|end|>\n"
-      "<|assistant|>\nHello! How can I help?<|end|>\n"
-      "<|user|>\nName a prime number.<|end|>\n"
-      "<|assistant|>\n7<|end|>\n<|endoftext|>")),
-    ("vicuna", CLOSED,
-     ("You are a concise assistant. USER: Hi! ASSISTANT: Hello! How can I help?</s>"
-      "USER: Name a prime number. ASSISTANT: 7</s>")),
-]
+# What detect() names when it cannot name the format itself: a single user turn renders the
+# same in Llama 2 and Mistral; the first registered of the two wins (see prompts.catalog.SPECS).
+DETECTED = {("mistral", "single"): "llama-2"}
 
-# A single user turn renders the same in Llama 2 and Mistral; detect() names the first
-# registered of the two (see prompts.catalog.SPECS).
-SAME_TEXT = {("mistral", "single"): "llama-2"}
+NO_SYSTEM_ROLE = ("mistral", "gemma")  # their templates reject a system message
+TEXT_FORMATS = sorted({row[0] for row in GOLDEN})
 
 _ids = [f"{name}-{case}" for name, case, _, _ in GOLDEN]
+
+
+def expected_parse(name, messages, text):
+    """What parse() reads back: the default system prompt is part of the text, so it is part of
+    the conversation."""
+    default = get_format(name).spec.default_system
+    if default is not None and messages[0].role != "system":
+        return [Message("system", default), *messages]
+    return messages
 
 
 @pytest.mark.parametrize(("name", "case", "messages", "expected"), GOLDEN, ids=_ids)
@@ -141,16 +40,12 @@ def test_render_matches_golden(name, case, messages, expected):
 
 @pytest.mark.parametrize(("name", "case", "messages", "expected"), GOLDEN, ids=_ids)
 def test_parse_reads_golden_back(name, case, messages, expected):
-    parsed = get_format(name).parse(expected)
-    if name == "vicuna" and messages[0].role != "system":
-        # the default system prompt is part of the text, so it is part of the conversation
-        messages = [Message("system", get_format("vicuna").spec.default_system), *messages]
-    assert parsed == messages
+    assert get_format(name).parse(expected) == expected_parse(name, messages, expected)
 
 
 @pytest.mark.parametrize(("name", "case", "messages", "expected"), GOLDEN, ids=_ids)
 def test_detect_names_golden_format(name, case, messages, expected):
-    assert detect(expected) == SAME_TEXT.get((name, case), name)
+    assert detect(expected) == DETECTED.get((name, case), name)
 
 
 @pytest.mark.parametrize(
@@ -163,26 +58,42 @@ def test_closed_conversation_golden_round_trip_and_detect(name, messages, expect
     assert detect(expected) == name
 
 
-TEXT_FORMATS = sorted({row[0] for row in GOLDEN})
+def test_every_format_has_golden_cases():
+    cases = {(name, case) for name, case, _, _ in GOLDEN}
+    for name in TEXT_FORMATS:
+        wanted = {"single", "multi"} if name in NO_SYSTEM_ROLE else {"single", "system", "multi"}
+        assert {case for n, case in cases if n == name} == wanted, name
+    closed = {row[0] for row in GOLDEN_CLOSED}
+    assert closed >= set(TEXT_FORMATS) - {"gemma", "llama-3", "zephyr"}
 
 
 def test_available_formats_are_sorted_and_complete():
     assert available_formats() == sorted([*TEXT_FORMATS, "hf-chat-template", "openai-messages"])
 
 
+def test_the_issue_lists_canonical_names():
+    required = {"alpaca", "vicuna", "llama-2", "llama-3", "mistral", "chatml", "zephyr", "gemma",
+                "phi-3", "dolly", "koala", "oasst", "stablelm", "openchat", "deepseek", "command-r",
+                "baize", "tulu"}
+    assert required <= set(available_formats())
+
+
 @pytest.mark.parametrize("name", TEXT_FORMATS)
-def test_stop_ends_an_answer_in_that_format(name):
+def test_stop_comes_between_an_answer_and_the_next_question(name):
+    """The format's first stop string is what the model was trained to write after an answer
+    (its end-of-turn marker, or for StableLM and Baize the next turn's marker)."""
     fmt = get_format(name)
-    messages = CLOSED if name not in ("mistral", "gemma") else CLOSED[1:]
-    closed = fmt.render(messages, add_generation_prompt=False)
-    # the answer "7" is followed by the format's end-of-turn marker, which stops generation
-    after_answer = closed[closed.rindex("7") + 1 :]
-    assert after_answer.lstrip(" ").startswith(fmt.stop[0])
+    messages = CLOSED if name not in NO_SYSTEM_ROLE else CLOSED[1:]
+    text = fmt.render([*messages, Message("user", "Go on.")])
+    between = text[text.rindex("7") + 1 : text.rindex("Go on.")]
+    assert fmt.stop[0] in between
+
+
+KNOWN_BOS = ("<s>", "<bos>", "<|begin_of_text|>", "<｜begin▁of▁sentence｜>", "<BOS_TOKEN>")
 
 
 @pytest.mark.parametrize("name", TEXT_FORMATS)
 def test_bos_token_is_declared_when_the_text_carries_it(name):
     fmt = get_format(name)
     text = fmt.render(SINGLE)
-    known_bos = ("<s>", "<bos>", "<|begin_of_text|>")
-    assert fmt.bos_token == next((b for b in known_bos if text.startswith(b)), "")
+    assert fmt.bos_token == next((b for b in KNOWN_BOS if text.startswith(b)), "")

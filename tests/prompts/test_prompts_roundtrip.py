@@ -85,6 +85,12 @@ def test_padded_contents_are_stripped_only_where_the_template_strips():
     assert [m.content for m in stripped] == ["padded question", "padded answer", "last"]
 
 
+def test_command_r_strips_turns_but_not_the_system_preamble():
+    messages = [Message("system", " preamble\n"), *PADDED]
+    parsed = get_format("command-r").parse(get_format("command-r").render(messages))
+    assert [m.content for m in parsed] == [" preamble\n", "padded question", "padded answer", "last"]
+
+
 def test_detect_returns_none_for_plain_text():
     assert detect("Just a question without any chat markup?") is None
     assert detect("") is None
