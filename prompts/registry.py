@@ -10,6 +10,7 @@ from prompts.chat_api import OpenAIMessagesFormat
 from prompts.errors import DuplicateFormat, InvalidFormatOptions, UnknownFormat
 from prompts.hf import HFChatTemplateFormat
 from prompts.messages import Message, MessageLike
+from prompts.raw import RawFormat
 from prompts.spec import TemplateFormat
 
 
@@ -66,9 +67,9 @@ def available_formats() -> list[str]:
 def detect(text: str) -> str | None:
     """The name of the format that renders exactly ``text``, or None.
 
-    Only formats that need no options take part (not "hf-chat-template"). When two formats
-    render the same text (a single Mistral turn is also a Llama 2 turn) the first registered
-    one wins; see catalog.SPECS for the order.
+    Only formats that need no options take part (not "hf-chat-template"), and "raw" never
+    answers (any text is a raw prompt). When two formats render the same text (a single
+    Mistral turn is also a Llama 2 turn) the first registered one wins; see catalog.SPECS.
     """
     for name, fmt in _READY.items():
         if fmt.recognizes(text):
@@ -78,5 +79,6 @@ def detect(text: str) -> str | None:
 
 for _spec in SPECS:
     register_format(TemplateFormat(_spec))
+register_format(RawFormat())
 register_format(OpenAIMessagesFormat())
 register_factory(HFChatTemplateFormat.name, HFChatTemplateFormat)

@@ -109,6 +109,13 @@ GOLDEN = [
      ("You are a concise assistant.\n[|Human|]Hello!\n[|AI|]Hi!\n"
       "[|Human|]Hi!\n[|AI|]Hello! How can I help?\n"
       "[|Human|]Name a prime number.\n[|AI|]")),
+    # Raw, our own layout for base models (prompts/raw.py): contents joined by a blank line
+    ("raw", "single", SINGLE,
+     "What is the capital of France?"),
+    ("raw", "system", WITH_SYSTEM,
+     "You are a concise assistant.\n\nWhat is the capital of France?"),
+    ("raw", "multi", MULTI,
+     "You are a concise assistant.\n\nHi!\n\nHello! How can I help?\n\nName a prime number."),
 ]
 
 # Finished conversations (no generation prompt), from the same sources.

@@ -26,8 +26,8 @@ from prompts.registry import register_format
 from prompts.spec import FormatSpec
 
 OPTIONLESS = [n for n in available_formats() if n != "hf-chat-template"]
-# formats whose text marks who speaks
-MARKED_FORMATS = [n for n in OPTIONLESS if n != "openai-messages"]
+# formats whose text marks who speaks ("raw" does not: any text is a raw prompt)
+MARKED_FORMATS = [n for n in OPTIONLESS if n not in ("openai-messages", "raw")]
 ALTERNATING = [n for n in MARKED_FORMATS if get_format(n).spec.alternating]
 
 
@@ -145,6 +145,13 @@ def test_parse_rejects_other_text(name, text):
         text = text + "<|im_end|>\nstray"
     with pytest.raises(ParseError):
         get_format(name).parse(text)
+
+
+def test_raw_reads_any_text_as_one_user_message_but_not_an_empty_one():
+    raw = get_format("raw")
+    assert raw.parse("plain words, no markup") == [Message("user", "plain words, no markup")]
+    with pytest.raises(ParseError, match="empty"):
+        raw.parse("")
 
 
 def test_a_transcript_of_only_a_system_turn_is_not_a_conversation():

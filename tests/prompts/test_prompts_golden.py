@@ -14,9 +14,11 @@ from prompts import Message, available_formats, detect, get_format
 GOLDEN = golden_templates.GOLDEN + golden_repos.GOLDEN
 GOLDEN_CLOSED = golden_templates.GOLDEN_CLOSED + golden_repos.GOLDEN_CLOSED
 
-# What detect() names when it cannot name the format itself: a single user turn renders the
-# same in Llama 2 and Mistral; the first registered of the two wins (see prompts.catalog.SPECS).
-DETECTED = {("mistral", "single"): "llama-2"}
+# What detect() names when it cannot name the format itself:
+# - a single user turn renders the same in Llama 2 and Mistral; the first registered of the two
+#   wins (see prompts.catalog.SPECS);
+# - raw text carries no markup, so any text is a raw prompt: detect() never names "raw".
+DETECTED = {("mistral", "single"): "llama-2"} | {("raw", case): None for case in ("single", "system", "multi")}
 
 NO_SYSTEM_ROLE = ("mistral", "gemma")  # their templates reject a system message
 TEXT_FORMATS = sorted({row[0] for row in GOLDEN})
@@ -26,7 +28,9 @@ _ids = [f"{name}-{case}" for name, case, _, _ in GOLDEN]
 
 def expected_parse(name, messages, text):
     """What parse() reads back: the default system prompt is part of the text, so it is part of
-    the conversation."""
+    the conversation; raw text keeps no roles, so it reads back as one user message."""
+    if name == "raw":
+        return [Message("user", text)]
     default = get_format(name).spec.default_system
     if default is not None and messages[0].role != "system":
         return [Message("system", default), *messages]
@@ -64,7 +68,7 @@ def test_every_format_has_golden_cases():
         wanted = {"single", "multi"} if name in NO_SYSTEM_ROLE else {"single", "system", "multi"}
         assert {case for n, case in cases if n == name} == wanted, name
     closed = {row[0] for row in GOLDEN_CLOSED}
-    assert closed >= set(TEXT_FORMATS) - {"gemma", "llama-3", "zephyr"}
+    assert closed >= set(TEXT_FORMATS) - {"raw", "gemma", "llama-3", "zephyr"}
 
 
 def test_available_formats_are_sorted_and_complete():
@@ -72,13 +76,13 @@ def test_available_formats_are_sorted_and_complete():
 
 
 def test_the_issue_lists_canonical_names():
-    required = {"alpaca", "vicuna", "llama-2", "llama-3", "mistral", "chatml", "zephyr", "gemma",
+    required = {"raw", "alpaca", "vicuna", "llama-2", "llama-3", "mistral", "chatml", "zephyr", "gemma",
                 "phi-3", "dolly", "koala", "oasst", "stablelm", "openchat", "deepseek", "command-r",
                 "baize", "tulu"}
     assert required <= set(available_formats())
 
 
-@pytest.mark.parametrize("name", TEXT_FORMATS)
+@pytest.mark.parametrize("name", [n for n in TEXT_FORMATS if n != "raw"])
 def test_stop_comes_between_an_answer_and_the_next_question(name):
     """The format's first stop string is what the model was trained to write after an answer
     (its end-of-turn marker, or for StableLM and Baize the next turn's marker)."""

@@ -33,6 +33,9 @@ NO_SYSTEM_ROLE = {"mistral", "gemma"}  # their templates reject a system message
 
 
 def expressible(name, messages):
+    """Raw text keeps no roles: it can only give back a conversation of one user message."""
+    if name == "raw":
+        return len(messages) == 1 and messages[0].role == "user"
     return not (name in NO_SYSTEM_ROLE and messages[0].role == "system")
 
 
@@ -47,7 +50,9 @@ CASES = [
 def expected_after_parse(name, messages):
     """What parse() gives back: stripped contents where the template strips them, and the
     format's default system prompt where it writes one."""
-    spec = get_format(name).spec
+    spec = getattr(get_format(name), "spec", None)
+    if spec is None:  # raw: the text as it stands
+        return messages
     messages = [Message(m.role, m.content.strip() if m.role in spec.strip_roles else m.content)
                 for m in messages]
     if spec.default_system is not None and messages[0].role != "system":
@@ -63,7 +68,7 @@ def test_round_trip(name, case):
     assert fmt.parse(text) == expected_after_parse(name, messages)
 
 
-@pytest.mark.parametrize(("name", "case"), CASES)
+@pytest.mark.parametrize(("name", "case"), [c for c in CASES if c.values[0] != "raw"])
 def test_detect_finds_a_format_rendering_the_same_text(name, case):
     messages, add_generation_prompt = CONVERSATIONS[case]
     text = get_format(name).render(messages, add_generation_prompt=add_generation_prompt)
@@ -83,6 +88,12 @@ def test_padded_contents_are_stripped_only_where_the_template_strips():
     assert get_format("chatml").parse(get_format("chatml").render(messages)) == messages
     stripped = get_format("llama-3").parse(get_format("llama-3").render(messages))
     assert [m.content for m in stripped] == ["padded question", "padded answer", "last"]
+
+
+@pytest.mark.parametrize("case", CONVERSATIONS)
+def test_detect_never_names_raw(case):
+    messages, add_generation_prompt = CONVERSATIONS[case]
+    assert detect(get_format("raw").render(messages, add_generation_prompt)) is None
 
 
 def test_command_r_strips_turns_but_not_the_system_preamble():
