@@ -122,3 +122,20 @@ def test_tokenizer_without_template_is_refused():
 
     with pytest.raises(InvalidFormatOptions, match="no chat template"):
         get_format("hf-chat-template", tokenizer=NoTemplate())
+
+
+# The arena's demo rows (arena/demo.py) also serve SmolLM2 through the "alpaca" and "vicuna"
+# formats; the conversation is the one the admin's prompt preview shows.
+PREVIEW = [Message("user", "What is the capital of France?"),
+           Message("assistant", "The capital of France is Paris."),
+           Message("user", "And of Italy?")]
+
+
+@pytest.mark.parametrize(("name", "ends"), [("alpaca", "\n\n### Response:"), ("vicuna", " ASSISTANT:")])
+def test_demo_rows_render_plain_text_for_smollm2(demo_tokenizer, name, ends):
+    prompt = get_format(name).render(PREVIEW)
+    ids = demo_tokenizer(prompt, add_special_tokens=False)["input_ids"]
+    assert demo_tokenizer.decode(ids) == prompt  # nothing lost to SmolLM2's tokenizer
+    assert not set(ids) & set(demo_tokenizer.all_special_ids)  # no ChatML turn is faked
+    assert prompt.endswith(ends) and "The capital of France is Paris.</s>" in prompt
+    assert len(ids) < 100
