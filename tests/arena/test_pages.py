@@ -88,7 +88,7 @@ def test_arena_page_sets_a_session_and_carries_the_hooks(client, two_models) -> 
     page = client.get("/").content.decode()
     assert client.cookies.get("sessionid")
     for testid in ("mode-anonymous", "mode-named", "mode-collaborate", "model-picker", "prompt-input", "send", "stop",
-                   "vote-A", "vote-B", "vote-tie", "vote-bothbad", "new-battle", "error"):
+                   "vote-tie", "vote-bothbad", "new-battle", "error"):
         assert f'data-testid="{testid}"' in page
     assert "Model Alpha" not in page and "alpha" not in page  # the picker is filled only in named modes
     models = client.get("/api/models/").json()["models"]
