@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import io
 import subprocess
 import sys
 import time
@@ -11,7 +12,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from backend_cases import DEMO_SOURCE, demo_gguf, free_port
+from backend_cases import DATA, DEMO_SOURCE, demo_gguf, free_port
 
 from arena.backends import BackendConfig, get_backend
 from arena.backends.fake_server import FakeOpenAIServer
@@ -78,3 +79,31 @@ def _wait_until_serving(base_url: str, process: subprocess.Popen[bytes], log: Pa
         except httpx.TransportError:
             time.sleep(0.2)
     pytest.fail(f"llama_cpp.server did not answer within 120 s:\n{log.read_text()[-3000:]}")
+
+
+@pytest.fixture(scope="session")
+def banana_adapter(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    """A LoRA adapter trained by `manage.py train_lora` to answer everything with bananas; (folder, output)."""
+    from django.core.management import call_command
+
+    out = tmp_path_factory.mktemp("lora") / "banana"
+    printed = io.StringIO()
+    call_command(
+        "train_lora",
+        "--base",
+        DEMO_SOURCE,
+        "--data",
+        str(DATA / "tiny_lora.jsonl"),
+        "--out",
+        str(out),
+        "--steps",
+        "8",
+        "--lr",
+        "5e-3",
+        "--rank",
+        "8",
+        "--format",
+        "chatml",
+        stdout=printed,
+    )
+    return out, printed.getvalue()
