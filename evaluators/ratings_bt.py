@@ -36,7 +36,7 @@ MAX_CHORD_ITERATIONS = 30
 
 
 class FitError(ArithmeticError):
-    """The Newton iterations did not converge; the message says how far off they stayed."""
+    """The Newton iterations did not converge (the prior should make that impossible)."""
 
 
 @dataclass(frozen=True)
@@ -83,10 +83,14 @@ def fit_bt(
     for _ in range(MAX_ITERATIONS):
         step = _newton_step(pairs, theta[active], score[active], total[active], prior)
         theta[active] = _line_search(pairs, theta[active], step, score[active], total[active], prior)
-        active = active[np.abs(step).max(axis=1, initial=0.0) > TOLERANCE]
+        size = np.abs(step).max(axis=1, initial=0.0)
+        active = active[size > TOLERANCE]
         if not len(active):
             return theta[0] if flat else theta
-    raise FitError(f"Bradley-Terry fit did not converge in {MAX_ITERATIONS} Newton steps")
+    raise FitError(
+        f"Bradley-Terry fit did not converge in {MAX_ITERATIONS} Newton steps (last step {size.max():.3g} "
+        "log-odds); the counts are probably not finite numbers >= 0 with score <= total"
+    )
 
 
 def fit_bt_near(

@@ -92,10 +92,7 @@ def fit_with_intervals(
     low, high = laplace_interval(covariance, rating, where, confidence)
     if rounds:
         boot = to_ratings(bootstrap_strengths(counts, pairs, theta, rounds, seed), where)
-        boot_low, boot_high = percentile_interval(boot, confidence)
-        thin = _thin_models(counts)
-        low = np.where(thin, np.minimum(low, boot_low), boot_low)
-        high = np.where(thin, np.maximum(high, boot_high), boot_high)
+        low, high = combine_intervals((low, high), percentile_interval(boot, confidence), thin_models(counts))
     return Fit(counts.models, rating, low, high, ranks(low, high))
 
 
@@ -160,7 +157,16 @@ def laplace_interval(
     return rating - half, rating + half
 
 
-def _thin_models(counts: Counts) -> np.ndarray:
+def combine_intervals(
+    normal: tuple[np.ndarray, np.ndarray], boot: tuple[np.ndarray, np.ndarray], thin: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """The bootstrap interval, widened to cover the normal one for ``thin`` models."""
+    low = np.where(thin, np.minimum(normal[0], boot[0]), boot[0])
+    high = np.where(thin, np.maximum(normal[1], boot[1]), boot[1])
+    return low, high
+
+
+def thin_models(counts: Counts) -> np.ndarray:
     """Models with too few battles, or a clean record (never lost, or never won)."""
     totals = model_totals(counts)
     return (totals.votes < MIN_VOTES_FOR_BOOTSTRAP) | (totals.wins == 0) | (totals.losses == 0)
