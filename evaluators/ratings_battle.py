@@ -115,7 +115,10 @@ def _row_problems(rows: Sequence[Any]) -> list[tuple[int, str]]:
 def in_time_order(battles: Iterable[Sequence[Any]]) -> list[Sequence[Any]]:
     """Battles sorted by time stamp (stable) when every one has a numeric 4th item, else as given."""
     rows = list(battles)
-    stamps = [row[3] if len(row) > 3 else None for row in rows]
+    try:
+        stamps = [row[3] if len(row) > 3 else None for row in rows]
+    except (IndexError, KeyError, TypeError):  # malformed rows: `encode_battles` names them
+        return rows
     if rows and all(isinstance(s, int | float) and not isinstance(s, bool) for s in stamps):
         order = sorted(range(len(rows)), key=stamps.__getitem__)
         return [rows[i] for i in order]

@@ -125,3 +125,10 @@ def test_empty_battles_aggregate_to_nothing() -> None:
     counts = aggregate([])
     assert counts.models == () and counts.total == 0 and counts.records() == []
     assert np.array_equal(counts.counts, np.array([], dtype=np.int64))
+
+
+def test_malformed_rows_given_to_the_leaderboard_are_named() -> None:
+    rows = [("a", "b", "model_a", 1.0), {"model_a": "a"}, 7, ("a", "b", "tie", 2.0)]
+    with pytest.raises(BattleError) as caught:
+        leaderboard(rows)
+    assert caught.value.rows == [2, 3]
