@@ -40,7 +40,11 @@ class BattleFileError(BattleError):
 def read_battles(path: str | os.PathLike[str]) -> list[Battle]:
     """Every battle of a CSV, JSON or JSON Lines file, in file order."""
     path = Path(path)
-    text = path.read_text(encoding="utf-8-sig")
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as error:
+        message = f"not UTF-8 text (byte {error.start}); save the file as UTF-8"
+        raise BattleFileError([(0, message)], source=str(path)) from None
     if not text.strip():
         raise BattleFileError([(0, "the file is empty; expected battles")], source=str(path))
     with _collector_paused():
@@ -57,15 +61,16 @@ def write_clean_battles_json(battles: Iterable[Sequence[Any]], path_or_file: str
 
     A path is replaced atomically (written beside it, then renamed).
     """
-    rows = [row if isinstance(row, Battle) else Battle(*row) for row in battles]
+    rows = list(battles)
     encode_battles(rows)  # raises BattleError naming the bad rows before anything is written
-    items = [_clean_battle_item(row) for row in rows]
+    battles = [row if isinstance(row, Battle) else Battle(*row[:7]) for row in rows]
+    payload = json.dumps([_clean_battle_item(battle) for battle in battles])
     if not isinstance(path_or_file, str | os.PathLike):
-        json.dump(items, path_or_file)
+        path_or_file.write(payload)
         return
     target = Path(path_or_file)
     with tempfile.NamedTemporaryFile("w", dir=target.parent, suffix=".tmp", delete=False, encoding="utf-8") as out:
-        json.dump(items, out)
+        out.write(payload)
     os.replace(out.name, target)
 
 

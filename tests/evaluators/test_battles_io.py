@@ -187,3 +187,17 @@ def test_values_the_fast_path_declines_still_read(tmp_path: Path) -> None:
     assert read_battles(write(tmp_path, "votes.json", json.dumps(items))) == [Battle("x", "y", "tie", 12.5)]
     path = write(tmp_path, "votes.csv", "model_a,model_b,winner,tstamp\nx,y,tie,   \n")
     assert read_battles(path) == [Battle("x", "y", "tie")]
+
+
+def test_text_that_is_not_utf8_is_a_file_error(tmp_path: Path) -> None:
+    path = tmp_path / "latin1.csv"
+    path.write_bytes("model_a,model_b,winner\ncaf\u00e9,b,tie\n".encode("latin-1"))
+    with pytest.raises(BattleFileError, match="not UTF-8"):
+        read_battles(path)
+
+
+def test_unserializable_battles_write_nothing(tmp_path: Path) -> None:
+    path = tmp_path / "out.json"
+    with pytest.raises(TypeError):
+        write_clean_battles_json([Battle("a", "b", "tie", conv_metadata={"when": object()})], path)
+    assert list(tmp_path.iterdir()) == []
