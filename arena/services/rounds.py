@@ -14,6 +14,7 @@ from arena.models import Answer, Conversation, Participant, Turn
 from arena.rendering import render_markdown
 from arena.services import answers, collaboration
 from arena.services.conversations import ArenaError, add_turn, start_conversation
+from arena.services.transcripts import shown_error
 from arena.services.votes import cast_vote, reveal
 
 Send = Callable[[dict], Awaitable[None]]
@@ -45,9 +46,9 @@ def participant_view(participant: Participant, visible: bool) -> dict:
     return {"label": participant.label, "role": participant.role, "name": participant.llm.name if visible else None}
 
 
-def answer_view(answer: Answer) -> dict:
+def answer_view(answer: Answer, visible: bool) -> dict:
     return {
-        "label": answer.participant.label, "status": answer.status, "error": answer.error,
+        "label": answer.participant.label, "status": answer.status, "error": shown_error(answer, visible),
         "html": render_markdown(answer.text) if answer.status in (Answer.Status.DONE, Answer.Status.STOPPED) else "",
         "text": answer.text,
     }
@@ -58,11 +59,11 @@ def state(conversation: Conversation) -> dict:
     visible = names_visible(conversation)
     participants = conversation.participants.select_related("llm").order_by("position")
     turns = []
-    for turn in conversation.turns.order_by("index").prefetch_related("answers__participant"):
+    for turn in conversation.turns.order_by("index").prefetch_related("answers__participant__llm"):
         vote = getattr(turn, "vote", None)
         turns.append({
             "index": turn.index, "text": turn.user_message,
-            "answers": [answer_view(a) for a in turn.answers.all()],
+            "answers": [answer_view(a, visible) for a in turn.answers.all()],
             "vote": vote.winner if vote else None,
         })
     return {
@@ -119,7 +120,8 @@ def begin_retry(conversation_id: str, visitor: str, label: str) -> TurnPlan:
 def finished_message(answer: Answer) -> dict:
     label = answer.participant.label
     if answer.status == Answer.Status.FAILED:
-        return {"type": "answer_failed", "label": label, "error": answer.error, "text": answer.text}
+        error = shown_error(answer, names_visible(answer.participant.conversation))
+        return {"type": "answer_failed", "label": label, "error": error, "text": answer.text}
     kind = "answer_stopped" if answer.status == Answer.Status.STOPPED else "answer_done"
     stats = {
         "completion_tokens": answer.completion_tokens, "tokens_per_second": answer.tokens_per_second,
@@ -128,16 +130,17 @@ def finished_message(answer: Answer) -> dict:
     return {"type": kind, "label": label, "html": render_markdown(answer.text), "stats": stats}
 
 
-_answer_with_participant = database_sync_to_async(
-    lambda pk: Answer.objects.select_related("participant").get(pk=pk)
+_finished_message = database_sync_to_async(
+    lambda pk: finished_message(
+        Answer.objects.select_related("participant__llm", "participant__conversation").get(pk=pk)
+    )
 )
 
 
 async def stream_one(prepared: "answers.Prepared | Answer", send: Send) -> Answer:
     if isinstance(prepared, Answer):  # failed while preparing (prompt too long, model unknown, ...)
-        answer = await _answer_with_participant(prepared.pk)
-        await send(finished_message(answer))
-        return answer
+        await send(await _finished_message(prepared.pk))
+        return prepared
     label = prepared.label
 
     async def on_token(text: str) -> None:
@@ -147,9 +150,9 @@ async def stream_one(prepared: "answers.Prepared | Answer", send: Send) -> Answe
     try:
         answer = await answers.stream(prepared, on_token)
     except asyncio.CancelledError:
-        await send(finished_message(await _answer_with_participant(prepared.answer_id)))
+        await send(await _finished_message(prepared.answer_id))
         raise
-    await send(finished_message(await _answer_with_participant(answer.pk)))
+    await send(await _finished_message(answer.pk))
     return answer
 
 

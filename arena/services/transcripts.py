@@ -1,6 +1,8 @@
 """Read-only transcripts, the prompt inspector's data, and exports (OpenAI messages, ShareGPT)."""
 
 import json
+import re
+from urllib.parse import urlparse
 
 from arena.models import Answer, Conversation, Participant
 from arena.rendering import render_markdown
@@ -13,6 +15,23 @@ def participants(conversation: Conversation, visible: bool) -> list[dict]:
         {"label": p.label, "role": p.role, "name": p.llm.name if visible else f"Model {p.label}"}
         for p in conversation.participants.select_related("llm").order_by("position")
     ]
+
+
+def shown_error(answer: Answer, visible: bool) -> str:
+    """An answer's error as a visitor may see it: before an anonymous vote, without the model's identity.
+
+    Backend errors name the model, its endpoint or its file so an operator can act on them; the stored
+    error keeps all that, while a page of a battle whose names are hidden gets it masked.
+    """
+    if visible or not answer.error:
+        return answer.error
+    llm = answer.participant.llm
+    identities = {
+        *llm.alias_list(), llm.remote_model, llm.base_url, urlparse(llm.base_url).hostname or "", llm.source,
+        llm.gguf_file, llm.adapter_path,
+    }
+    pattern = "|".join(re.escape(i) for i in sorted(filter(None, identities), key=len, reverse=True))
+    return re.sub(pattern, "(hidden)", answer.error, flags=re.IGNORECASE)
 
 
 def inspector(answer: Answer) -> dict:
@@ -28,10 +47,11 @@ def inspector(answer: Answer) -> dict:
 
 def turns(conversation: Conversation, visible: bool) -> list[dict]:
     result = []
-    for turn in conversation.turns.order_by("index").prefetch_related("answers__participant"):
+    for turn in conversation.turns.order_by("index").prefetch_related("answers__participant__llm"):
         answers = [
             {
-                "label": a.participant.label, "status": a.status, "error": a.error, "html": render_markdown(a.text),
+                "label": a.participant.label, "status": a.status, "error": shown_error(a, visible),
+                "html": render_markdown(a.text),
                 "self_identified": a.self_identified and visible, "inspector": inspector(a) if visible else None,
             }
             for a in turn.answers.all()

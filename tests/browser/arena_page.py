@@ -1,8 +1,11 @@
 """Driving the arena page through its data-testid hooks, the way a visitor would."""
 
 import re
+from pathlib import Path
 
 from playwright.sync_api import Page, expect
+
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"  # git-ignored
 
 FINISHED_RE = re.compile(r"^(done|failed|stopped)$")
 
@@ -80,3 +83,11 @@ def first_time(log: list[dict], predicate: object) -> float | None:
         if predicate({c["label"]: c for c in entry["columns"]}):
             return entry["t"]
     return None
+
+
+def snap(page: Page, name: str, full_page: bool = False) -> Path:
+    """A screenshot for people to look at (test-artifacts/ is kept by CI)."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    path = ARTIFACTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=full_page)
+    return path

@@ -6,10 +6,12 @@ All rows are written before daphne starts; afterwards the tests read the databas
 
 import json
 import os
+import shutil
 import socket
 import sqlite3
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -41,8 +43,10 @@ SCRIPTED = {
         'alert(2)"> [click me](javascript:window.__pwned=\'link\';alert(3)) and **bold** text.'),
         "tokens_per_second": 60}),
     "plain": ("Plain Text", {"text": "Nothing special here, just words.", "tokens_per_second": 60}),
-    "quick-one": ("Quick One", {"text": "First view: water boils at 100 degrees at sea level.", "tokens_per_second": 30}),
-    "quick-two": ("Quick Two", {"text": "Second view: it depends on the air pressure above it.", "tokens_per_second": 30}),
+    "quick-one": ("Quick One", {"text": "First view: water boils at 100 degrees at sea level.",
+                                "tokens_per_second": 30}),
+    "quick-two": ("Quick Two", {"text": "Second view: it depends on the air pressure above it.",
+                                "tokens_per_second": 30}),
     "combiner": ("Combiner", {"text": "Combined: water boils at 100 degrees at sea level; lower pressure, lower "
                                       "boiling point.", "tokens_per_second": 30}),
 }
@@ -123,6 +127,9 @@ def server_env(tmp: Path) -> dict:
         "ARENA_MODEL_CACHE": os.environ.get("ARENA_MODEL_CACHE", str(ROOT / "var" / "models")),
         "PYTHONUNBUFFERED": "1",
     })
+    # On a couple of shared cores torch's OpenMP threads spin against everyone else's: two 16-token demo
+    # answers took 12-40 s with 2 threads and 2 s with 1 on this machine under load.
+    env.setdefault("OMP_NUM_THREADS", "1")
     return env
 
 
@@ -140,8 +147,9 @@ for slug, (name, script) in json.loads({scripted!r}).items():
 
 
 @pytest.fixture(scope="session")
-def arena_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ArenaServer]:
-    tmp = tmp_path_factory.mktemp("arena-server")
+def arena_server() -> Iterator[ArenaServer]:
+    # Not tmp_path_factory: other pytest runs on this machine prune its base folder while ours is in use.
+    tmp = Path(tempfile.mkdtemp(prefix="arena-browser-"))
     env = server_env(tmp)
     port = free_port()
     log_path = tmp / "daphne.log"
@@ -164,6 +172,7 @@ def arena_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ArenaServ
         except subprocess.TimeoutExpired:
             server.process.kill()
             server.process.wait()
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
 @pytest.fixture(scope="module")
