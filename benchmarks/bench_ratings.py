@@ -3,7 +3,8 @@
 For each: reading the battle file (CSV and FastChat JSON), aggregating rows into per-pair
 counts, the Bradley-Terry fit with 100 bootstrap rounds from those counts (the figure with a
 target: (a) <= 0.35 s, (b) <= 1.2 s), online Elo, and the whole `leaderboard()` call.
-Prints figures, asserts nothing. Wall-clock seconds; the best of ``--repeat`` runs where marked.
+Prints figures, asserts nothing: wall-clock seconds (best and median of ``--repeat`` runs for
+the fits and the Elo loop, one run otherwise) and the CPU seconds of the best run.
 
     .venv/bin/python benchmarks/bench_ratings.py [--only a|b] [--repeat N]
 """
@@ -29,14 +30,18 @@ from evaluators.ratings_simulate import simulate
 CASES = {"a": (1_000_000, 50, 0.35), "b": (2_000_000, 200, 1.2)}
 
 
-def timed(function: Callable[[], object], repeat: int = 1) -> tuple[float, float, object]:
-    """(best, median) wall seconds over ``repeat`` calls, and the last result."""
-    times, result = [], None
+def timed(function: Callable[[], object], repeat: int = 1) -> tuple[float, float, float, object]:
+    """Best and median wall seconds and the CPU seconds of the best run, and the last result.
+
+    CPU above wall means BLAS used a second core; wall well above CPU means a busy machine.
+    """
+    runs, result = [], None
     for _ in range(repeat):
-        start = time.perf_counter()
+        wall, cpu = time.perf_counter(), time.process_time()
         result = function()
-        times.append(time.perf_counter() - start)
-    return min(times), statistics.median(times), result
+        runs.append((time.perf_counter() - wall, time.process_time() - cpu))
+    best = min(runs)
+    return best[0], statistics.median(wall for wall, _ in runs), best[1], result
 
 
 def write_files(rows: list, folder: Path) -> tuple[Path, Path]:
@@ -59,18 +64,18 @@ def run_case(name: str, repeat: int) -> None:
     with tempfile.TemporaryDirectory() as folder:
         csv_path, json_path = write_files(rows, Path(folder))
         for label, path in (("read CSV file", csv_path), ("read JSON file", json_path)):
-            report(label, *timed(lambda path=path: read_battles(path))[:2], f"{path.stat().st_size / 1e6:.0f} MB")
-    best, median, counts = timed(lambda: aggregate(rows))
-    report("aggregate rows to pair counts", best, median, f"{len(counts.records())} pairs")
-    best, median, _ = timed(lambda: leaderboard_from_counts(counts, bootstrap_rounds=100, seed=0), repeat)
-    report("BT fit + 100 bootstrap rounds", best, median, f"target <= {target} s")
-    report("online Elo (rows, incl. encoding)", *timed(lambda: online_elo(rows))[:2])
-    report("online Elo (replay loop only)", *timed(lambda: online_elo_encoded(sim.battles), repeat)[:2])
-    report("leaderboard(rows), end to end", *timed(lambda: leaderboard(rows, bootstrap_rounds=100, seed=0))[:2])
+            report(label, *timed(lambda path=path: read_battles(path))[:3], f"{path.stat().st_size / 1e6:.0f} MB")
+    *figures, counts = timed(lambda: aggregate(rows))
+    report("aggregate rows to pair counts", *figures, f"{len(counts.records())} pairs")
+    *figures, _ = timed(lambda: leaderboard_from_counts(counts, bootstrap_rounds=100, seed=0), repeat)
+    report("BT fit + 100 bootstrap rounds", *figures, f"target <= {target} s")
+    report("online Elo (rows, incl. encoding)", *timed(lambda: online_elo(rows))[:3])
+    report("online Elo (replay loop only)", *timed(lambda: online_elo_encoded(sim.battles), repeat)[:3])
+    report("leaderboard(rows), end to end", *timed(lambda: leaderboard(rows, bootstrap_rounds=100, seed=0))[:3])
 
 
-def report(what: str, best: float, median: float, note: str = "") -> None:
-    print(f"  {what:<36} best {best:7.3f} s   median {median:7.3f} s   {note}")
+def report(what: str, best: float, median: float, cpu: float, note: str = "") -> None:
+    print(f"  {what:<36} best {best:7.3f} s  median {median:7.3f} s  (cpu {cpu:6.3f} s)  {note}")
 
 
 def main() -> None:
