@@ -2,26 +2,27 @@
 
 The scheduler hands over token ids; this side decodes them incrementally and applies stop strings,
 so text is shown as soon as it is stable and the decode loop never waits on Python string work.
+torch and transformers are imported on first use inside a worker thread (with the model load),
+so building this backend on the event loop costs nothing.
 """
 
 from __future__ import annotations
 
 import asyncio
-import functools
 from collections.abc import AsyncIterator
-from typing import Any
-
-import torch
+from typing import TYPE_CHECKING, Any
 
 from arena.backends.base import Backend, InputKind
-from arena.backends.batching import Finished, Sequence
 from arena.backends.config import BackendConfig
 from arena.backends.errors import BadRequest, InvalidConfig
 from arena.backends.events import StatsClock, StreamEnd, StreamEvent, TextDelta
-from arena.backends.loading import ModelKey, load_tokenizer
-from arena.backends.local_model import LOCAL_MODELS, LocalModel
 from arena.backends.params import GenerationRequest
 from arena.backends.text_stream import IncrementalDecoder, StopMatcher
+
+if TYPE_CHECKING:
+    from arena.backends.batching import Finished, Sequence
+    from arena.backends.loading import ModelKey
+    from arena.backends.local_model import LocalModel
 
 
 class TransformersBackend(Backend):
@@ -31,8 +32,17 @@ class TransformersBackend(Backend):
         super().__init__(config)
         if not config.source:
             raise InvalidConfig(f"model {config.slug!r}: the transformers backend needs a source")
-        self.key = ModelKey.for_config(config)
+        self._key: ModelKey | None = None
         self._tokenizer: Any = None
+
+    @property
+    def key(self) -> ModelKey:
+        """The weights this row runs on (resolving "auto" device and dtype imports torch)."""
+        if self._key is None:
+            from arena.backends.loading import ModelKey
+
+            self._key = ModelKey.for_config(self.config)
+        return self._key
 
     def input_kind(self) -> InputKind:
         return "prompt"
@@ -42,6 +52,8 @@ class TransformersBackend(Backend):
 
     def loaded_model(self) -> LocalModel | None:
         """The model if it is loaded (benchmarks and tests compare against it directly)."""
+        from arena.backends.local_model import LOCAL_MODELS
+
         return LOCAL_MODELS.peek(self.key)
 
     async def render_chat_template(self, messages: list[dict[str, str]]) -> str:
@@ -52,6 +64,7 @@ class TransformersBackend(Backend):
         return local.tokenizer.apply_chat_template(messages, tokenize=False, add_generation_prompt=True)
 
     def count_tokens(self, text: str) -> int:
+        """Exact, with the model's tokenizer (loaded on its own if the model is not; call after load())."""
         return len(encode(self._count_tokenizer(), text))
 
     def _count_tokenizer(self) -> Any:
@@ -59,20 +72,32 @@ class TransformersBackend(Backend):
         if local is not None:
             return local.tokenizer
         if self._tokenizer is None:
+            from arena.backends.loading import load_tokenizer
+
             self._tokenizer = load_tokenizer(self.config)
         return self._tokenizer
 
     async def _local(self) -> tuple[LocalModel, str]:
-        """The shared model (loaded in a worker thread) and this row's adapter name on it."""
-        local = LOCAL_MODELS.get_if_loaded(self.key)
-        if local is not None and (adapter := local.adapter_name(self.config.adapter_path)) is not None:
-            return local, adapter  # warm: no thread hop before the request reaches the scheduler
-        load = functools.partial(LocalModel.load, self.config, self.key)
-        local = await asyncio.to_thread(LOCAL_MODELS.get, self.key, load)
+        """The shared model and this row's adapter name on it, loading either in a worker thread."""
+        if self._key is not None:
+            from arena.backends.local_model import LOCAL_MODELS
+
+            local = LOCAL_MODELS.get_if_loaded(self._key)
+            if local is not None and (adapter := local.adapter_name(self.config.adapter_path)) is not None:
+                return local, adapter  # warm: no thread hop before the request reaches the scheduler
+        local = await asyncio.to_thread(self._load_local)
         adapter = await asyncio.to_thread(local.attach_adapter, self.config.slug, self.config.adapter_path)
         return local, adapter
 
+    def _load_local(self) -> LocalModel:
+        from arena.backends.local_model import LOCAL_MODELS, LocalModel
+
+        key = self.key
+        return LOCAL_MODELS.get(key, lambda: LocalModel.load(self.config, key))
+
     async def _stream(self, request: GenerationRequest) -> AsyncIterator[StreamEvent]:
+        from arena.backends.batching import Finished
+
         clock = StatsClock()
         local, adapter = await self._local()
         queue: asyncio.Queue[int | Finished] = asyncio.Queue()
@@ -81,12 +106,15 @@ class TransformersBackend(Backend):
         count, finished = 0, None
         local.batcher.submit(seq)
         try:
-            while not stop.stopped and not isinstance(item := await queue.get(), Finished):
+            while not stop.stopped:
+                item = await queue.get()
+                if isinstance(item, Finished):
+                    finished = item
+                    break
                 count += 1
                 if text := stop.feed(decoder.push(item)):
                     clock.mark_first_token()
                     yield TextDelta(text)
-            finished = None if stop.stopped else item
         finally:
             seq.cancel()  # no-op once finished; otherwise stops the decode loop at its next step
         if finished is not None and finished.error is not None:
@@ -101,6 +129,10 @@ class TransformersBackend(Backend):
     def _sequence(
         self, local: LocalModel, adapter: str, request: GenerationRequest, queue: asyncio.Queue[Any]
     ) -> Sequence:
+        import torch
+
+        from arena.backends.batching import Sequence
+
         prompt_ids = encode(local.tokenizer, request.prompt or "")
         room = self.config.context_length - len(prompt_ids)
         if room < 1:

