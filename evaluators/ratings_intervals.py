@@ -5,6 +5,11 @@ one cell) that are exactly Multinomial(N, observed cell shares), so the bootstra
 counts directly (`multinomial_resamples`) and never touches rows. All rounds are then fitted
 together, warm-started from the full-data fit.
 
+Every round is lined up on the same reference as the full-data ratings before taking
+quantiles: the anchor model, or else the mean of the models with enough battles. The point
+ratings keep the mean of all models at 1000, but a model with two battles must not move that
+centre from round to round and so widen everyone's interval; its own interval stays wide.
+
 Bootstrap percentile intervals say nothing useful for a model with a handful of battles, or
 one that never lost (every resample is again a clean sweep). For those models the interval is
 widened to at least the normal (Laplace) interval from the penalized likelihood's curvature,
@@ -88,12 +93,32 @@ def fit_with_intervals(
     theta = fit_bt(pairs, score, total)
     where = anchor_index(counts.models, anchor)
     rating = to_ratings(theta, where)
+    reference = reference_weights(counts, where)
     covariance = np.linalg.inv(hessian(pairs, theta, total, PRIOR_PRECISION))
-    low, high = laplace_interval(covariance, rating, where, confidence)
+    low, high = laplace_interval(covariance, rating, reference, confidence)
     if rounds:
-        boot = to_ratings(bootstrap_strengths(counts, pairs, theta, rounds, seed), where)
+        boot = align(bootstrap_strengths(counts, pairs, theta, rounds, seed), rating, reference)
         low, high = combine_intervals((low, high), percentile_interval(boot, confidence), thin_models(counts))
     return Fit(counts.models, rating, low, high, ranks(low, high))
+
+
+def reference_weights(counts: Counts, anchor: tuple[int, float] | None) -> np.ndarray:
+    """Weights (summing to 1) of the models every round is lined up on: the anchor, else the
+    models that are not thin (all of them when fewer than two are not)."""
+    n = len(counts.models)
+    if anchor is not None:
+        return np.eye(n)[anchor[0]]
+    solid = ~thin_models(counts)
+    if solid.sum() < 2:
+        solid = np.ones(n, dtype=bool)
+    return solid / solid.sum()
+
+
+def align(theta: np.ndarray, rating: np.ndarray, reference: np.ndarray) -> np.ndarray:
+    """Bootstrap strengths (rounds, models) as ratings whose ``reference``-weighted mean is
+    that of the full-data ``rating``."""
+    rounds = ELO_PER_LOG_ODDS * theta
+    return rounds - (rounds @ reference)[:, None] + rating @ reference
 
 
 def bootstrap_strengths(counts: Counts, pairs: Pairs, start: np.ndarray, rounds: int, seed: int | None) -> np.ndarray:
@@ -143,15 +168,11 @@ def percentile_interval(boot: np.ndarray, confidence: float) -> tuple[np.ndarray
 
 
 def laplace_interval(
-    covariance: np.ndarray,
-    rating: np.ndarray,
-    anchor: tuple[int, float] | None,
-    confidence: float,
+    covariance: np.ndarray, rating: np.ndarray, reference: np.ndarray, confidence: float
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Normal interval of each rating as reported (relative to the mean or to the anchor),
-    from the covariance of the log-odds strengths (the inverse negative Hessian)."""
-    n = len(rating)
-    contrast = np.eye(n) - (1.0 / n if anchor is None else np.eye(n)[anchor[0]])
+    """Normal interval of each rating relative to the ``reference``-weighted mean, from the
+    covariance of the log-odds strengths (the inverse negative Hessian)."""
+    contrast = np.eye(len(rating)) - reference[None, :]
     variance = np.einsum("ij,jk,ik->i", contrast, covariance, contrast)
     half = norm.ppf(0.5 + confidence / 2) * ELO_PER_LOG_ODDS * np.sqrt(np.maximum(variance, 0))
     return rating - half, rating + half

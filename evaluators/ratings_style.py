@@ -36,11 +36,13 @@ from evaluators.ratings_counts import aggregate_encoded
 from evaluators.ratings_intervals import (
     BOOTSTRAP_TOLERANCE,
     Fit,
+    align,
     anchor_index,
     combine_intervals,
     laplace_interval,
     percentile_interval,
     ranks,
+    reference_weights,
     thin_models,
     to_ratings,
 )
@@ -109,14 +111,16 @@ def style_controlled_fit(
     where = anchor_index(battles.models, anchor)
     n = len(battles.models)
     rating = to_ratings(params[:n], where)
+    counts = aggregate_encoded(battles)
+    reference = reference_weights(counts, where)
     inverse = np.linalg.inv(design.hessian(params, np.ones(len(battles))))
-    low, high = laplace_interval(inverse[:n, :n], rating, where, confidence)
+    low, high = laplace_interval(inverse[:n, :n], rating, reference, confidence)
     if rounds:
         rng = np.random.default_rng(seed)
         weights = (_resample_weights(rng, len(battles)) for _ in range(rounds))
         boot = np.array([design.fit_near(w, params, inverse)[:n] for w in weights])
-        boot_interval = percentile_interval(to_ratings(boot, where), confidence)
-        low, high = combine_intervals((low, high), boot_interval, thin_models(aggregate_encoded(battles)))
+        boot_interval = percentile_interval(align(boot, rating, reference), confidence)
+        low, high = combine_intervals((low, high), boot_interval, thin_models(counts))
     return Fit(battles.models, rating, low, high, ranks(low, high))
 
 

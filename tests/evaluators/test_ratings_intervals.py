@@ -88,3 +88,15 @@ def test_95_percent_intervals_cover_the_truth_about_95_percent_of_the_time() -> 
         hits.extend((fit.ci_lower <= sim.ratings) & (sim.ratings <= fit.ci_upper))
     coverage = float(np.mean(hits))
     assert 0.90 <= coverage <= 0.99, coverage
+
+
+def test_a_newcomer_does_not_widen_everyone_elses_interval() -> None:
+    rows = simulate(20000, 5, seed=3).rows()
+
+    def widths(table: list[dict]) -> dict[str, float]:
+        return {row["model"]: row["ci_upper"] - row["ci_lower"] for row in table}
+
+    before = widths(leaderboard(rows, bootstrap_rounds=100))
+    after = widths(leaderboard([*rows, ("newcomer", "model-000", "model_a")], bootstrap_rounds=100))
+    assert after["newcomer"] > 1000
+    assert all(after[model] < 1.25 * width for model, width in before.items())
