@@ -5,7 +5,9 @@
   A tie of either kind is half a win for each side. A tiny L2 prior keeps the fit finite when a
   model never lost; see `evaluators.ratings_bt`.
 - Bootstrap intervals (resampling battles; 100 rounds, 95 %, seedable), rank = 1 + the number of
-  models whose lower bound is above this model's upper bound; see `evaluators.ratings_intervals`.
+  models whose lower bound is above this model's upper bound. Models with few battles (< 30) or a
+  clean record keep their row, with an interval widened to at least the normal approximation's;
+  see `evaluators.ratings_intervals`.
 - Online Elo (K=4) in time order as a second column; see `evaluators.ratings_elo`.
 - Optional style control (answer length and markdown density as covariates); see
   `evaluators.ratings_style`.
