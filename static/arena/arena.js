@@ -146,6 +146,11 @@
     col.querySelector(".history").appendChild(item);
   }
 
+  function showPrompt(text) {
+    $("current-prompt").querySelector(".text").textContent = text || "";
+    $("current-prompt").hidden = !text;
+  }
+
   function setStatus(label, status) {
     const col = column(label);
     if (!col) return;
@@ -241,6 +246,7 @@
     state.turn = null;
     state.voted = false;
     $("columns").replaceChildren();
+    showPrompt("");
     $("votes").hidden = true;
     byTestId("vote-result").textContent = "";
     $("conversation-link").replaceChildren();
@@ -259,6 +265,7 @@
     if (!last) return;
     state.turn = { index: last.index, text: last.text };
     state.voted = last.vote !== null;
+    showPrompt(last.text);
     for (const a of last.answers) {
       const col = column(a.label);
       if (!col) continue;
@@ -296,6 +303,7 @@
       state.roundActive = true;
       if (state.turn) archiveTurn();
       state.turn = { index: m.turn, text: m.text };
+      showPrompt(m.text);
       state.voted = false;
       $("votes").hidden = true;
       byTestId("vote-result").textContent = "";

@@ -14,6 +14,7 @@ from tests.browser.arena_page import (
     pick_models,
     record_columns,
     send_prompt,
+    snap,
     wait_finished,
 )
 from tests.browser.conftest import ARTIFACTS, ArenaServer
@@ -63,9 +64,13 @@ def test_anonymous_battle_streams_reveals_on_vote_and_counts(page: Page, arena_s
     assert all(name in DEMO_SLUG for name in names) and names[0] != names[1]
     expect(page.get_by_test_id("vote-B")).to_be_disabled()
     ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / "battle-anonymous.png"))
+    composer = page.locator("#composer").bounding_box()
+    clip = {"x": 0, "y": 0, "width": 1280, "height": composer["y"] + composer["height"] + 12}
+    # The README's docs/screenshot-battle.png is a copy of this one.
+    page.screenshot(path=str(ARTIFACTS / "battle-anonymous.png"), clip=clip)
 
     total_after, votes_after = leaderboard_votes(page, arena_server)
+    snap(page, "leaderboard-after-vote", full_page=True)
     assert total_after == total_before + 1
     for name in names:
         slug = DEMO_SLUG[name]
@@ -122,6 +127,7 @@ def test_no_model_identity_reaches_the_browser_before_the_vote(page: Page, arena
     transcript.on("response", lambda r: responses.append(r))
     transcript.goto(href)
     expect(transcript.locator("main")).to_contain_text(PROMPT)
+    snap(transcript, "transcript-before-vote", full_page=True)
     bodies = [
         f"{r.url}\n{r.text()}" for r in responses
         if r.request.resource_type in {"document", "script", "stylesheet", "fetch", "xhr"}

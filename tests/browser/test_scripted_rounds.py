@@ -3,7 +3,7 @@
 import json
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Page, WebSocketRoute, expect
 
 from tests.browser.arena_page import (
     column_log,
@@ -163,3 +163,32 @@ def test_refused_prompts_say_why_and_lose_nothing(page: Page, arena_server: Aren
     expect(page.get_by_test_id("error")).to_be_empty()
     assert wait_finished(page, "AB") == {"A": "done", "B": "done"}
     expect(page.locator('.column[data-label="A"] .history')).to_contain_text(first_answer)
+
+
+def test_a_dropped_connection_resumes_the_conversation_on_screen(page: Page, arena_server: ArenaServer) -> None:
+    sockets: list = []
+
+    def proxy(ws: WebSocketRoute) -> None:
+        sockets.append((ws, ws.connect_to_server()))
+
+    page.route_web_socket("**/ws/arena/", proxy)
+    open_arena(page, "named")
+    pick_models(page, ["quick-one", "quick-two"])
+    send_prompt(page, "Why does water boil?")
+    assert wait_finished(page, "AB") == {"A": "done", "B": "done"}
+    first_answer = page.get_by_test_id("answer-A").inner_text()
+
+    page_side, server_side = sockets[0]
+    server_side.close()
+    page_side.close()
+    send_prompt(page, "And on a mountain?")  # reconnects, resumes the conversation, then sends
+    expect(page.locator('.column[data-label="A"] .history .exchange')).to_have_count(1)
+    expect(page.locator('.column[data-label="A"] .history')).to_contain_text("Why does water boil?")
+    expect(page.locator('.column[data-label="A"] .history')).to_contain_text(first_answer)
+    assert wait_finished(page, "AB") == {"A": "done", "B": "done"}
+    expect(page.locator("#current-prompt")).to_contain_text("And on a mountain?")
+    expect(page.get_by_test_id("error")).to_be_empty()
+    assert len(sockets) == 2
+    assert arena_server.query(
+        "SELECT COUNT(*) FROM arena_turn WHERE conversation_id = ?", conversation_id(page).replace("-", "")
+    ) == [(2,)]
