@@ -2,8 +2,9 @@
 
 import logging
 import random
+import uuid
 
-from celery import Task, shared_task
+from celery import Task, current_app, shared_task
 from celery.signals import worker_ready
 from django.conf import settings
 from django.core.cache import cache
@@ -40,7 +41,6 @@ JUDGE_MAX_RETRIES = 10
 RETRY_BASE_S = 2.0
 RETRY_CAP_S = 300.0
 MAX_RETRY_AFTER_S = 3600.0
-RESUME_LOCK = "arena:resume-unfinished"
 
 
 def retry_delay(exc: BaseException, retries: int) -> float:
@@ -103,32 +103,66 @@ def resume_batch_run(batch_id: int, retry_failed: bool = False) -> None:
     queue_verdicts(verdicts)
 
 
-@shared_task(ignore_result=True)
-def resume_unfinished() -> None:
-    """Queue again whatever running batch and judge runs have left (after a worker was killed)."""
-    from arena.services import batches, judging
-
-    for batch_id in batches.unfinished_batches():
-        resume_batch_run(batch_id)
-    for run_id in judging.unfinished_runs():
-        resume_judge_run(run_id)
-
-
 def queue_verdicts(verdict_ids: list[int]) -> None:
     for verdict_id in verdict_ids:
         judge_verdict.delay(verdict_id)
+    if verdict_ids:
+        watch_unfinished_runs()
 
 
 def queue_participants(participant_ids: list[int]) -> None:
     for participant_id in participant_ids:
         generate_batch_answers.delay(participant_id)
+    if participant_ids:
+        watch_unfinished_runs()
+
+
+# --- the watch over unfinished runs ---------------------------------------------------------------
+# A worker killed mid-run takes the messages it had received with it: the file-system broker deletes
+# a message as it is read, and Redis gives it back only after the visibility timeout. The database
+# still says what is pending, so one watch looks at unfinished runs every ARENA_STALL_CHECK_S and
+# queues again what is left of a run that made no progress in a whole period. A duplicate of a
+# message that was only waiting finds its verdict finished and does nothing.
+WATCH_KEY = "arena:watch-unfinished"
+# The watch's next look waits in the queue behind the work, so its ownership cannot expire with the
+# period; a day only clears a key whose watch died with its worker and no worker has restarted since.
+WATCH_TTL_S = 24 * 3600
+
+
+def stall_check_s() -> float:
+    return float(getattr(settings, "ARENA_STALL_CHECK_S", 120))
+
+
+def watch_unfinished_runs(take_over: bool = False) -> None:
+    """Start the watch unless one is alive; a restarted worker takes over (the old one may have died with it)."""
+    if current_app.conf.task_always_eager:
+        return  # nothing is queued, so nothing can be lost
+    token = uuid.uuid4().hex
+    if take_over:
+        cache.set(WATCH_KEY, token, timeout=WATCH_TTL_S)
+    elif not cache.add(WATCH_KEY, token, timeout=WATCH_TTL_S):
+        return
+    watch_unfinished.apply_async(kwargs={"token": token, "seen": {}}, countdown=stall_check_s())
+
+
+@shared_task(ignore_result=True)
+def watch_unfinished(token: str, seen: dict[str, int]) -> None:
+    from arena.services import batches, judging
+
+    if cache.get(WATCH_KEY) != token:
+        return  # a newer watch took over
+    now = {f"batch:{pk}": n for pk, n in batches.progress_snapshot().items()}
+    now |= {f"judge:{pk}": n for pk, n in judging.progress_snapshot().items()}
+    for key, finished in now.items():
+        if seen.get(key) == finished:
+            kind, pk = key.split(":")
+            (resume_batch_run if kind == "batch" else resume_judge_run)(int(pk))
+    if not now:
+        cache.delete(WATCH_KEY)
+        return
+    watch_unfinished.apply_async(kwargs={"token": token, "seen": now}, countdown=stall_check_s())
 
 
 @worker_ready.connect
-def resume_after_restart(**_: object) -> None:
-    """A worker killed mid-run took its received messages with it (the file-system broker has no
-    redelivery; Redis redelivers only after the visibility timeout). The database still knows
-    what is pending, so the first worker to start queues it again; duplicates do nothing. The lock
-    keeps workers started together (a deploy) from each queueing everything again."""
-    if cache.add(RESUME_LOCK, True, timeout=getattr(settings, "ARENA_RESUME_LOCK_S", 10)):
-        resume_unfinished.delay()
+def watch_after_restart(**_: object) -> None:
+    watch_unfinished_runs(take_over=True)

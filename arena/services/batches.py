@@ -245,5 +245,7 @@ def cancel(batch_id: int) -> bool:
     return bool(cancelled)
 
 
-def unfinished_batches() -> list[int]:
-    return list(BatchRun.objects.filter(status=BatchRun.Status.RUNNING).order_by("pk").values_list("pk", flat=True))
+def progress_snapshot() -> dict[int, int]:
+    """Finished answers per running batch run."""
+    running = BatchRun.objects.filter(status=BatchRun.Status.RUNNING)
+    return {pk: done + failed for pk, done, failed in running.values_list("pk", "done", "failed")}

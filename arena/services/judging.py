@@ -223,11 +223,11 @@ def pending_ids(run_id: int) -> list[int]:
     return list(pending.order_by("pk").values_list("pk", flat=True))
 
 
-def unfinished_runs() -> list[int]:
-    """Runs a restarted worker should pick up: running ones, and batch runs whose answers are all in."""
+def progress_snapshot() -> dict[int, int]:
+    """Finished judgments per unfinished run: running ones, and batch ones whose answers are all in."""
     batch_ready = Q(status=JudgeRun.Status.PENDING, target=JudgeRun.Target.BATCH, batch_run__status="done")
     runs = JudgeRun.objects.filter(Q(status=JudgeRun.Status.RUNNING) | batch_ready)
-    return list(runs.order_by("pk").values_list("pk", flat=True))
+    return {pk: done + failed for pk, done, failed in runs.values_list("pk", "done", "failed")}
 
 
 # --- one judgment -----------------------------------------------------------------------------

@@ -11,5 +11,10 @@ from arena.settings import *  # noqa: F403
 _QUEUE = os.environ.get("ARENA_TEST_QUEUE", "celery")
 CELERY_TASK_DEFAULT_QUEUE = _QUEUE
 CACHES["default"]["KEY_PREFIX"] = _QUEUE  # noqa: F405
-# A restarted worker resumes unfinished runs even when the first worker started a moment ago.
-ARENA_RESUME_LOCK_S = 1
+# The watch over unfinished runs looks every 2 s (120 s in the arena), so a killed worker's lost
+# messages are queued again within the test's patience.
+ARENA_STALL_CHECK_S = 2
+if not REDIS_URL:  # noqa: F405
+    # kombu's file-system transport polls; its default second between polls paces a worker to one batch
+    # of messages a second. (Suggested for arena/settings.py too.)
+    CELERY_BROKER_TRANSPORT_OPTIONS["polling_interval"] = 0.1  # noqa: F405
