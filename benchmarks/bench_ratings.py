@@ -7,6 +7,9 @@ Prints figures, asserts nothing: wall-clock seconds (best and median of ``--repe
 the fits and the Elo loop, one run otherwise) and the CPU seconds of the best run.
 
     .venv/bin/python benchmarks/bench_ratings.py [--only a|b] [--repeat N]
+
+The fits solve 200 x 200 systems, too small for threaded BLAS: on a busy machine OpenBLAS's
+threads mostly wait for each other, and ``OPENBLAS_NUM_THREADS=1`` is faster.
 """
 
 import argparse
@@ -84,7 +87,8 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=5, help="runs of the timed fits (default 5)")
     args = parser.parse_args()
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
-    print(f"bench_ratings: {os.cpu_count()} CPUs, load average {load:.2f} at start")
+    blas_threads = os.environ.get("OPENBLAS_NUM_THREADS", "unset (OpenBLAS uses every core)")
+    print(f"bench_ratings: {os.cpu_count()} CPUs, load average {load:.2f}, OPENBLAS_NUM_THREADS {blas_threads}")
     for name in [args.only] if args.only else sorted(CASES):
         run_case(name, args.repeat)
 

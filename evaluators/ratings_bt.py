@@ -95,17 +95,17 @@ def fit_bt(
 
 def fit_bt_near(
     pairs: Pairs,
-    score: np.ndarray,
-    total: np.ndarray,
+    score_t: np.ndarray,
+    total_t: np.ndarray,
     center: np.ndarray,
     center_total: np.ndarray,
     prior: float = PRIOR_PRECISION,
     tolerance: float = TOLERANCE,
 ) -> np.ndarray:
-    """`fit_bt` for many (rounds, pairs) data sets whose fits lie near ``center`` (models,),
-    the fit to ``center_total``; returns (rounds, models)."""
-    # Work with pairs on the first axis: row gathers and a sparse product need no copies.
-    score_t, total_t = np.ascontiguousarray(score.T, float), np.ascontiguousarray(total.T, float)
+    """`fit_bt` for many data sets whose fits lie near ``center`` (models,), the fit to
+    ``center_total``. The data come transposed, (pairs, rounds), so that gathers by pair copy
+    whole rows; returns (rounds, models)."""
+    score_t, total_t = np.ascontiguousarray(score_t, float), np.ascontiguousarray(total_t, float)
     inverse = np.linalg.inv(hessian(pairs, center, center_total, prior))
     theta_t = np.repeat(center[:, None], score_t.shape[1], axis=1)
     buffers = np.empty_like(score_t), np.empty_like(score_t)
@@ -123,7 +123,7 @@ def fit_bt_near(
     theta = np.ascontiguousarray(theta_t.T)
     rest = np.flatnonzero(handed_over | (last > tolerance))
     if len(rest):
-        theta[rest] = fit_bt(pairs, score[rest], total[rest], prior, start=theta[rest])
+        theta[rest] = fit_bt(pairs, score_t[:, rest].T, total_t[:, rest].T, prior, start=theta[rest])
     return theta
 
 

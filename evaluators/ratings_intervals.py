@@ -125,26 +125,26 @@ def bootstrap_strengths(counts: Counts, pairs: Pairs, start: np.ndarray, rounds:
     """Strengths fitted to ``rounds`` resamples of the battles, (rounds, models)."""
     ties = counts.ties + counts.tie_bothbad
     cells = np.stack([counts.wins_a, counts.wins_b, ties], axis=1).ravel()
-    present = np.flatnonzero(cells)
-    draws = np.zeros((rounds, cells.size))
-    draws[:, present] = multinomial_resamples(np.random.default_rng(seed), cells[present], rounds)
-    draws = draws.reshape(rounds, -1, 3)
-    score = draws[..., 0] + 0.5 * draws[..., 2]
-    return fit_bt_near(pairs, score, draws.sum(axis=2), start, counts.counts, tolerance=BOOTSTRAP_TOLERANCE)
+    # (pairs, outcome, rounds), contiguous: the fit wants pairs first and rounds last.
+    draws = multinomial_resamples(np.random.default_rng(seed), cells, rounds).T.reshape(-1, 3, rounds)
+    score_t = draws[:, 0] + 0.5 * draws[:, 2]
+    total_t = draws.sum(axis=1, dtype=float)
+    return fit_bt_near(pairs, score_t, total_t, start, counts.counts, tolerance=BOOTSTRAP_TOLERANCE)
 
 
 def multinomial_resamples(rng: np.random.Generator, cells: np.ndarray, rounds: int) -> np.ndarray:
     """Cell counts of ``rounds`` resamples with replacement of the ``cells.sum()`` battles:
-    each row is exactly Multinomial(N, cells / N), N = ``cells.sum()``.
+    each row is exactly Multinomial(N, cells / N), N = ``cells.sum()``. Returns (rounds, cells),
+    a transposed view of a contiguous (cells, rounds) array.
 
     Drawn as independent Poisson(cells) counts (about twice as fast as numpy's multinomial):
     given their sum M those are Multinomial(M, cells / N); then M - N of the M battles are
     removed uniformly at random, or N - M more drawn, either of which keeps the law.
     """
     total = int(cells.sum())
-    draws = rng.poisson(cells.astype(float), size=(rounds, len(cells)))
+    draws = rng.poisson(np.asarray(cells, dtype=float)[:, None], size=(len(cells), rounds))
     cumulative = np.cumsum(cells)
-    for row in draws:
+    for row in draws.T:
         drawn = int(row.sum())
         if drawn > total:
             removed = rng.choice(drawn, drawn - total, replace=False, shuffle=False)
@@ -152,7 +152,7 @@ def multinomial_resamples(rng: np.random.Generator, cells: np.ndarray, rounds: i
         elif drawn < total:
             added = rng.integers(0, total, total - drawn)
             row += np.bincount(np.searchsorted(cumulative, added, side="right"), minlength=len(row))
-    return draws
+    return draws.T
 
 
 def ranks(lower: np.ndarray, upper: np.ndarray) -> np.ndarray:

@@ -124,7 +124,7 @@ def test_chord_iterations_agree_with_newton_on_resampled_counts() -> None:
     rng = np.random.default_rng(0)
     totals = rng.poisson(total, size=(50, len(total))).astype(float)
     scores = rng.binomial(totals.astype(int), score / total).astype(float)
-    near = fit_bt_near(pairs, scores, totals, center, total)
+    near = fit_bt_near(pairs, scores.T, totals.T, center, total)
     assert near == pytest.approx(fit_bt(pairs, scores, totals), abs=1e-7)
 
 
