@@ -12,7 +12,7 @@ theta_b + features . beta)``, fitted on rows (the covariates are per battle, so 
 aggregated) with the same tiny L2 prior as the plain fit. The style-controlled rating is
 ``theta`` on the usual scale: what a model would score if its answers matched its opponents'
 style. Bootstrap rounds resample rows and are fitted one at a time, each by a few chord
-iterations from the full-data fit; the cost grows with rows x rounds (about 0.1 s per round
+iterations from the full-data fit; the cost grows with rows x rounds (about 0.15 s of CPU per round
 per million battles), much more than the plain fit's, which is why it is off by default.
 """
 
