@@ -17,6 +17,10 @@ from prompts.windows import get_window
 
 log = logging.getLogger(__name__)
 FINISHED = (Answer.Status.DONE, Answer.Status.FAILED, Answer.Status.STOPPED)
+FINISH_FIELDS = [
+    "status", "text", "error", "finished", "self_identified", "prompt_tokens", "completion_tokens", "ttft_ms",
+    "tokens_per_second", "finish_reason",
+]
 TokenSink = Callable[[str], Awaitable[None]]
 
 
@@ -133,7 +137,7 @@ def finish(answer_id: int, status: str, text: str, error: str = "", stats: objec
         answer.finish_reason = "cancelled"
     elif status == Answer.Status.FAILED:
         answer.finish_reason = "error"
-    answer.save()
+    answer.save(update_fields=FINISH_FIELDS)  # not the stored prompt again
     return answer
 
 

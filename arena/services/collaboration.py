@@ -52,11 +52,11 @@ async def run_after(tasks: list[asyncio.Task], plan: object, send: Send, timeout
     left_out = await database_sync_to_async(left_out_labels)(plan.aggregator_answer_id)
     await send({"type": "combining", "label": "combined", "left_out": left_out})
     prepared = await database_sync_to_async(prepare_aggregator)(plan.aggregator_answer_id)
-    await stream_one(prepared, send)
+    await stream_one(prepared, send, plan.names_visible)
 
 
 def _stop_if_pending(answer_id: int) -> Answer | None:
-    answer = Answer.objects.select_related("participant").get(pk=answer_id)
+    answer = Answer.objects.select_related("participant__llm").get(pk=answer_id)
     if answer.status != Answer.Status.PENDING:
         return None
     return answers.finish(answer_id, Answer.Status.STOPPED, "")
@@ -70,4 +70,4 @@ async def stop_pending(plan: object, send: Send) -> None:
 
     stopped = await database_sync_to_async(_stop_if_pending)(plan.aggregator_answer_id)
     if stopped is not None:
-        await send(finished_message(stopped))
+        await send(finished_message(stopped, plan.names_visible))

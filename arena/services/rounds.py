@@ -7,8 +7,10 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
+from asgiref.sync import sync_to_async
 from channels.db import database_sync_to_async
 from django.conf import settings
+from django.db import transaction
 
 from arena.models import Answer, Conversation, Participant, Turn
 from arena.rendering import render_markdown
@@ -27,6 +29,8 @@ class TurnPlan:
     text: str
     prepared: list = field(default_factory=list)  # answers.Prepared, or an Answer that already failed
     aggregator_answer_id: int | None = None
+    # Fixed for the whole turn: no vote can be cast while its answers stream.
+    names_visible: bool = True
 
 
 def own(conversation_id: str, visitor: str) -> Conversation:
@@ -85,10 +89,11 @@ def resume(visitor: str, conversation_id: str) -> dict:
     return state(own(conversation_id, visitor))
 
 
+@transaction.atomic  # the turn, its answers and their prompts in one commit
 def begin_turn(conversation_id: str, visitor: str, text: object) -> TurnPlan:
     conversation = own(conversation_id, visitor)
     turn = add_turn(conversation, str(text or ""), visitor)
-    plan = TurnPlan(str(conversation.pk), turn.index, turn.user_message)
+    plan = TurnPlan(str(conversation.pk), turn.index, turn.user_message, names_visible=names_visible(conversation))
     for answer in turn.answers.select_related("participant__llm", "participant__conversation", "turn"):
         if answer.participant.role == Participant.Role.AGGREGATOR:
             plan.aggregator_answer_id = answer.pk
@@ -109,7 +114,7 @@ def begin_retry(conversation_id: str, visitor: str, label: str) -> TurnPlan:
     answer.attempts += 1
     answer.text, answer.error, answer.status = "", "", Answer.Status.PENDING
     answer.save(update_fields=["attempts", "text", "error", "status"])
-    plan = TurnPlan(str(conversation.pk), turn.index, turn.user_message)
+    plan = TurnPlan(str(conversation.pk), turn.index, turn.user_message, names_visible=names_visible(conversation))
     if answer.participant.role == Participant.Role.AGGREGATOR:
         plan.aggregator_answer_id = answer.pk
     else:
@@ -117,11 +122,11 @@ def begin_retry(conversation_id: str, visitor: str, label: str) -> TurnPlan:
     return plan
 
 
-def finished_message(answer: Answer) -> dict:
+def finished_message(answer: Answer, visible: bool) -> dict:
+    """The frame that ends an answer's stream; `answer` comes with its participant and model loaded."""
     label = answer.participant.label
     if answer.status == Answer.Status.FAILED:
-        error = shown_error(answer, names_visible(answer.participant.conversation))
-        return {"type": "answer_failed", "label": label, "error": error, "text": answer.text}
+        return {"type": "answer_failed", "label": label, "error": shown_error(answer, visible), "text": answer.text}
     kind = "answer_stopped" if answer.status == Answer.Status.STOPPED else "answer_done"
     stats = {
         "completion_tokens": answer.completion_tokens, "tokens_per_second": answer.tokens_per_second,
@@ -130,16 +135,17 @@ def finished_message(answer: Answer) -> dict:
     return {"type": kind, "label": label, "html": render_markdown(answer.text), "stats": stats}
 
 
-_finished_message = database_sync_to_async(
-    lambda pk: finished_message(
-        Answer.objects.select_related("participant__llm", "participant__conversation").get(pk=pk)
-    )
+_stored_message = database_sync_to_async(
+    lambda pk, visible: finished_message(Answer.objects.select_related("participant__llm").get(pk=pk), visible)
 )
+# The answer `answers.stream` returns is loaded already: rendering it needs no query, so it need not
+# queue behind every visitor's database work in Channels' one database thread.
+_rendered_message = sync_to_async(finished_message, thread_sensitive=False)
 
 
-async def stream_one(prepared: "answers.Prepared | Answer", send: Send) -> Answer:
+async def stream_one(prepared: "answers.Prepared | Answer", send: Send, visible: bool) -> Answer:
     if isinstance(prepared, Answer):  # failed while preparing (prompt too long, model unknown, ...)
-        await send(await _finished_message(prepared.pk))
+        await send(await _stored_message(prepared.pk, visible))
         return prepared
     label = prepared.label
 
@@ -150,15 +156,15 @@ async def stream_one(prepared: "answers.Prepared | Answer", send: Send) -> Answe
     try:
         answer = await answers.stream(prepared, on_token)
     except asyncio.CancelledError:
-        await send(await _finished_message(prepared.answer_id))
+        await send(await _stored_message(prepared.answer_id, visible))
         raise
-    await send(await _finished_message(answer.pk))
+    await send(await _rendered_message(answer, visible))
     return answer
 
 
 async def run_turn(plan: TurnPlan, send: Send) -> None:
     """Stream every answer concurrently; one failing never stops the others. Cancelling stops them all."""
-    tasks = [asyncio.create_task(stream_one(p, send)) for p in plan.prepared]
+    tasks = [asyncio.create_task(stream_one(p, send, plan.names_visible)) for p in plan.prepared]
     try:
         if plan.aggregator_answer_id is None:
             await asyncio.gather(*tasks)
