@@ -1,7 +1,8 @@
 """A real arena for the browser tests: daphne on a temporary SQLite file, driven by headless Chromium.
 
-All rows are written before daphne starts; afterwards the tests read the database through sqlite3
-(and, for the leaderboard refit, through `manage.py shell`) while the server is idle.
+All rows are written before daphne starts. Afterwards tests read the database through sqlite3, and the
+few writes (a model's script, the anonymous pool, the leaderboard refit through `manage.py shell`) happen
+while the server is idle between rounds, so the two processes never hold SQLite's lock against each other.
 """
 
 import json
