@@ -19,6 +19,7 @@ import json
 import statistics
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -45,7 +46,19 @@ def greedy(max_new_tokens: int) -> GenerationParams:
 
 
 def raw_generate(local, prompt: str, max_new_tokens: int) -> tuple[int, float]:
-    """(tokens, seconds) for transformers' own generate() on the same weights."""
+    """(tokens, seconds) for transformers' own generate() on the same weights.
+
+    It runs in a fresh thread, as the backend's decode loop does: torch's OpenMP team is per
+    thread, and on a busy machine the main thread's team behaves very differently.
+    """
+    result: list[tuple[int, float]] = []
+    thread = threading.Thread(target=lambda: result.append(_generate(local, prompt, max_new_tokens)))
+    thread.start()
+    thread.join()
+    return result[0]
+
+
+def _generate(local, prompt: str, max_new_tokens: int) -> tuple[int, float]:
     import torch
 
     ids = local.tokenizer(prompt, return_tensors="pt").input_ids

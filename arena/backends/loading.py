@@ -110,9 +110,12 @@ def describe(key: ModelKey) -> str:
 
 
 def _load_options(config: BackendConfig, key: ModelKey) -> dict[str, Any]:
-    options: dict[str, Any] = {"dtype": torch_dtype(key.dtype), "device_map": {"": key.device}}
+    options: dict[str, Any] = {"dtype": torch_dtype(key.dtype)}
     if config.quantization != "none":
         options["quantization_config"] = _bnb_config(config, key)
+    if key.device != "cpu" or config.quantization != "none":
+        # Loads straight onto the device; for a plain CPU model the accelerate path only adds time.
+        options["device_map"] = {"": key.device}
     return options
 
 

@@ -108,6 +108,7 @@ def _convert_gguf(slug: str, source: Source, target: Path) -> None:
     scratch = Path(tempfile.mkdtemp(prefix=f".{target.name}-", dir=target.parent))
     try:
         _write_conversion(slug, source, scratch)
+        scratch.chmod(0o755)  # mkdtemp made it private; the web server may run as another user
         try:
             os.rename(scratch, target)
         except OSError:

@@ -96,10 +96,10 @@ class TransformersBackend(Backend):
         return LOCAL_MODELS.get(key, lambda: LocalModel.load(self.config, key))
 
     async def _stream(self, request: GenerationRequest) -> AsyncIterator[StreamEvent]:
-        from arena.backends.batching import Finished
-
         clock = StatsClock()
         local, adapter = await self._local()
+        from arena.backends.batching import Finished  # imported by now, with torch, in the loading thread
+
         queue: asyncio.Queue[int | Finished] = asyncio.Queue()
         seq = self._sequence(local, adapter, request, queue)
         decoder, stop = IncrementalDecoder(local.tokenizer), StopMatcher(request.params.stop)
@@ -134,6 +134,8 @@ class TransformersBackend(Backend):
         from arena.backends.batching import Sequence
 
         prompt_ids = encode(local.tokenizer, request.prompt or "")
+        if not prompt_ids:
+            raise BadRequest(f"model {self.config.slug!r}: the prompt is empty; render the conversation first")
         room = self.config.context_length - len(prompt_ids)
         if room < 1:
             raise BadRequest(

@@ -169,6 +169,8 @@ async def test_prompt_longer_than_the_context_is_refused(demo_config: BackendCon
     with pytest.raises(BadRequest, match="16 tokens but the context length is 8"):
         await greedy(short, FRANCE)
     assert local_model(short) is local_model(demo_config)  # same weights, different row
+    with pytest.raises(BadRequest, match="the prompt is empty"):
+        await greedy(demo_config, "")
 
 
 async def test_tokens_and_chat_template(demo_config: BackendConfig) -> None:
