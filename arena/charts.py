@@ -1,26 +1,40 @@
 """Server-rendered SVG charts (no CDN, no JavaScript): ratings with intervals, a heatmap, ratings over time."""
 
+from collections.abc import Callable
 from datetime import datetime
 from html import escape
 
 ROW_HEIGHT = 22
 LABEL_WIDTH = 220
 PLOT_WIDTH = 520
+AXIS_MARGIN = 300  # rating points shown past the best and worst rating
 PALETTE = ["#3056d3", "#d97706", "#059669", "#b42318", "#7c3aed", "#0891b2", "#be185d", "#4d7c0f"]
 
 
-def _scale(low: float, high: float, width: float):
+def _scale(low: float, high: float, width: float) -> Callable[[float], float]:
     span = (high - low) or 1.0
     return lambda value: (value - low) / span * width
 
 
+def _ratings_axis(rows: list[dict]) -> tuple[float, float]:
+    """The intervals' span, but at most AXIS_MARGIN past the extreme ratings: a model with a handful of
+    battles has an interval hundreds of points wide and would squeeze every other bar to a dot."""
+    ratings = [r["rating"] for r in rows]
+    low = max(min(r["ci_lower"] for r in rows), min(ratings) - AXIS_MARGIN) - 10
+    high = min(max(r["ci_upper"] for r in rows), max(ratings) + AXIS_MARGIN) + 10
+    return low, high
+
+
 def ratings_chart(rows: list[dict]) -> str:
-    """One line per model: a dot at its rating and a bar over its confidence interval."""
+    """One line per model: a dot at its rating and a bar over its confidence interval (dashed where cut off)."""
     if not rows:
         return ""
-    low = min(r["ci_lower"] for r in rows) - 10
-    high = max(r["ci_upper"] for r in rows) + 10
-    x = _scale(low, high, PLOT_WIDTH)
+    low, high = _ratings_axis(rows)
+    scale = _scale(low, high, PLOT_WIDTH)
+
+    def x(value: float) -> float:
+        return LABEL_WIDTH + min(max(scale(value), 0.0), PLOT_WIDTH)
+
     height = ROW_HEIGHT * len(rows) + 30
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-label="Ratings with 95% intervals" '
@@ -28,12 +42,14 @@ def ratings_chart(rows: list[dict]) -> str:
     ]
     for i, row in enumerate(rows):
         y = 15 + i * ROW_HEIGHT
-        x0, x1, xr = (LABEL_WIDTH + x(row[k]) for k in ("ci_lower", "ci_upper", "rating"))
+        dash = ' stroke-dasharray="4 3"' if row["ci_lower"] < low or row["ci_upper"] > high else ""
         parts += [
             f'<text x="{LABEL_WIDTH - 8}" y="{y + 4}" text-anchor="end" font-size="12">{escape(row["model"])}</text>',
-            f'<line x1="{x0:.1f}" y1="{y}" x2="{x1:.1f}" y2="{y}" stroke="#3056d3" stroke-width="2"/>',
-            f'<circle cx="{xr:.1f}" cy="{y}" r="4" fill="#3056d3"><title>{escape(row["model"])}: '
-            f"{row['rating']:.0f} ({row['ci_lower']:.0f}–{row['ci_upper']:.0f})</title></circle>",
+            f'<line x1="{x(row["ci_lower"]):.1f}" y1="{y}" x2="{x(row["ci_upper"]):.1f}" y2="{y}" stroke="#3056d3" '
+            f'stroke-width="2"{dash}/>',
+            f'<circle cx="{x(row["rating"]):.1f}" cy="{y}" r="4" fill="#3056d3"><title>{escape(row["model"])}: '
+            f"{row['rating']:.0f} ({row['ci_lower']:.0f}–{row['ci_upper']:.0f}), {row['votes']} battles</title>"
+            "</circle>",
         ]
     axis_y = height - 10
     parts += [
