@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import importlib.util
 import io
+import os
 import subprocess
 import sys
 import time
@@ -40,6 +42,7 @@ async def fake_server() -> AsyncIterator[FakeOpenAIServer]:
 @pytest.fixture(scope="session")
 def llama_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """llama.cpp's OpenAI-compatible server on the demo GGUF; yields its /v1 base URL."""
+    _require_llama_server_extras()
     port = free_port()
     log = tmp_path_factory.mktemp("llama") / "server.log"
     command = [
@@ -66,6 +69,20 @@ def llama_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     finally:
         process.terminate()
         process.wait(timeout=30)
+
+
+def _require_llama_server_extras() -> None:
+    missing = [
+        name
+        for name in ("uvicorn", "fastapi", "sse_starlette", "starlette_context", "pydantic_settings")
+        if importlib.util.find_spec(name) is None
+    ]
+    if not missing:
+        return
+    message = f"llama_cpp.server needs llama-cpp-python's [server] extras; missing: {', '.join(missing)}"
+    if os.environ.get("ARENA_REQUIRE_SERVICES", "") not in ("", "0"):
+        pytest.fail(message)
+    pytest.skip(message)
 
 
 def _wait_until_serving(base_url: str, process: subprocess.Popen[bytes], log: Path) -> None:
