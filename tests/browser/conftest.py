@@ -155,25 +155,32 @@ def arena_server() -> Iterator[ArenaServer]:
     port = free_port()
     log_path = tmp / "daphne.log"
     server = ArenaServer(f"http://127.0.0.1:{port}", env, tmp / "db.sqlite3", log_path, process=None)
-    server.manage("migrate", "--noinput", "-v", "0")
-    server.manage("register_demo", "-v", "0")
-    server.shell(SETUP_ROWS.format(demo=json.dumps(DEMO_OVERRIDES), scripted=json.dumps(SCRIPTED)))
-    with open(log_path, "w") as log:
-        server.process = subprocess.Popen(
-            [str(Path(sys.executable).parent / "daphne"), "-b", "127.0.0.1", "-p", str(port), "arena.asgi:application"],
-            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-        )
     try:
+        server.manage("migrate", "--noinput", "-v", "0")
+        server.manage("register_demo", "-v", "0")
+        server.shell(SETUP_ROWS.format(demo=json.dumps(DEMO_OVERRIDES), scripted=json.dumps(SCRIPTED)))
+        with open(log_path, "w") as log:
+            server.process = subprocess.Popen(
+                [str(Path(sys.executable).parent / "daphne"), "-b", "127.0.0.1", "-p", str(port),
+                 "arena.asgi:application"],
+                cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+            )
         wait_for_port(port, server.process)
         yield server
     finally:
-        server.process.terminate()
-        try:
-            server.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.process.kill()
-            server.process.wait()
+        stop(server.process)
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+def stop(process: subprocess.Popen | None) -> None:
+    if process is None:
+        return
+    process.terminate()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
 
 
 @pytest.fixture(scope="module")
