@@ -11,8 +11,13 @@ from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler  # noqa: E402
+from django.urls import get_resolver  # noqa: E402
 
 from arena.routing import websocket_urlpatterns  # noqa: E402
+
+# Import the URLconf (and what the views import) now, not on the first request, where it would
+# block the event loop, and every open socket, for seconds.
+URL_PATTERNS = get_resolver().url_patterns
 
 application = ProtocolTypeRouter(
     {

@@ -22,8 +22,12 @@ class ArenaConsumer(AsyncJsonWebsocketConsumer):
 
     async def connect(self) -> None:
         session = self.scope.get("session")
-        if session is None or not session.session_key:
-            await self.close(code=4401)  # the page sets the session cookie; without it there is no visitor
+        # The page creates the session; a made-up cookie would dodge the per-visitor limits.
+        known = session is not None and session.session_key and await database_sync_to_async(session.exists)(
+            session.session_key
+        )
+        if not known:
+            await self.close(code=4401)
             return
         self.visitor = visitor_hash(session.session_key)
         await self.accept()
@@ -44,6 +48,9 @@ class ArenaConsumer(AsyncJsonWebsocketConsumer):
             await handler(content)
         except ArenaError as exc:
             await self.error(exc.code, str(exc))
+        except Exception:  # the visitor keeps the socket and the conversation; the log has the details
+            log.exception("arena message %r failed", content.get("type"))
+            await self.error("internal", "Something went wrong on the server; your conversation is kept. Try again.")
 
     async def error(self, code: str, message: str) -> None:
         await self.send_json({"type": "error", "code": code, "message": message})

@@ -48,6 +48,8 @@ DEMO_MODELS = [
         "aliases": "SmolLM, SmolLM2, Hugging Face, HuggingFace",
         "prompt_format": "vicuna",
         "system_prompt": "",
+        # The demo weights were not trained on Vicuna's layout and go on to write the next "USER:" turn.
+        "stop": ["USER:"],
     },
 ]
 

@@ -250,3 +250,12 @@ async def test_socket_without_session_or_from_a_foreign_origin_is_refused(connec
     connected, _ = await foreign.connect()
     assert not connected
     assert await db(LLM.objects.count)() == 0
+
+
+async def test_a_made_up_session_cookie_is_refused() -> None:
+    from arena.asgi import application
+
+    headers = [(b"origin", b"http://testserver"), (b"cookie", b"sessionid=abcdefghijklmnopqrstuvwxyz012345")]
+    forged = WebsocketCommunicator(application, "/ws/arena/", headers=headers)
+    connected, code = await forged.connect()
+    assert not connected and code == 4401
