@@ -8,6 +8,7 @@ from celery import Task, current_app, shared_task
 from celery.signals import worker_ready
 from django.conf import settings
 from django.core.cache import cache
+from django.db import OperationalError
 
 log = logging.getLogger(__name__)
 REFRESH_PENDING = "arena:leaderboard-refresh-pending"
@@ -59,18 +60,22 @@ def judge_verdict(self: Task, verdict_id: int) -> None:
 
     try:
         judging.judge_one(verdict_id)
-    except BackendError as exc:  # judge_one lets only transient errors through
+    except (BackendError, OperationalError) as exc:  # only transient ones reach here (a busy database too)
         if self.request.retries >= self.max_retries:
             judging.give_up(verdict_id, f"Gave up after {self.max_retries} retries: {exc}")
             return
         raise self.retry(exc=exc, countdown=retry_delay(exc, self.request.retries)) from exc
 
 
-@shared_task(ignore_result=True)
-def generate_batch_answers(participant_id: int) -> None:
+@shared_task(bind=True, ignore_result=True, max_retries=JUDGE_MAX_RETRIES)
+def generate_batch_answers(self: Task, participant_id: int) -> None:
     from arena.services import batches
 
-    queue_verdicts(batches.generate(participant_id))
+    try:
+        verdict_ids = batches.generate(participant_id)
+    except OperationalError as exc:  # a busy database; the answers still unfinished are asked again
+        raise self.retry(exc=exc, countdown=retry_delay(exc, self.request.retries)) from exc
+    queue_verdicts(verdict_ids)
 
 
 @shared_task(ignore_result=True)
@@ -104,17 +109,20 @@ def resume_batch_run(batch_id: int, retry_failed: bool = False) -> None:
 
 
 def queue_verdicts(verdict_ids: list[int]) -> None:
-    for verdict_id in verdict_ids:
-        judge_verdict.delay(verdict_id)
-    if verdict_ids:
-        watch_unfinished_runs()
+    _queue(judge_verdict, verdict_ids)
 
 
 def queue_participants(participant_ids: list[int]) -> None:
-    for participant_id in participant_ids:
-        generate_batch_answers.delay(participant_id)
-    if participant_ids:
-        watch_unfinished_runs()
+    _queue(generate_batch_answers, participant_ids)
+
+
+def _queue(task: Task, ids: list[int]) -> None:
+    if not ids:
+        return
+    with current_app.producer_or_acquire() as producer:  # one connection for the whole batch
+        for pk in ids:
+            task.apply_async((pk,), producer=producer)
+    watch_unfinished_runs()
 
 
 # --- the watch over unfinished runs ---------------------------------------------------------------

@@ -3,19 +3,22 @@
 Every judgment is a Verdict row keyed by (run, item, order), created before any task runs. A verdict
 is stored only while it is still pending, so a task that runs twice (a worker killed before it
 acknowledged, a run resumed while its messages were still queued) finds its row finished and stores
-nothing. The database, not the broker, says what is left: `resume` queues whatever is still pending.
+nothing, and a pair is counted on the leaderboard once, by whoever stores its second order. The
+database, not the broker, says what is left: `resume` queues whatever is still pending.
 """
 
 import asyncio
 import os
 import threading
+import time
 from collections.abc import Coroutine, Iterator
+from contextlib import contextmanager
 from itertools import combinations
 from typing import Any, TypeVar
 
 from django.conf import settings
-from django.db import transaction
-from django.db.models import F, Q, QuerySet
+from django.db import connection, transaction
+from django.db.models import F, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from arena.models import LLM, Answer, Conversation, JudgeRun, PairCount, Participant, Turn, Verdict
@@ -37,7 +40,10 @@ from evaluators.judge import (
 from prompts import Message, PromptError
 
 FINISHED = (Verdict.Parse.OK, Verdict.Parse.ERROR, Verdict.Parse.FAILED)
+VERDICT_RELATED = ("run", "answer_a__turn__conversation__question", "answer_a__participant__llm",
+                   "answer_b__participant__llm")
 ACTIVE = (JudgeRun.Status.PENDING, JudgeRun.Status.RUNNING)
+PROGRESS_EVERY_S = 1.0
 DEFAULT_TEMPLATES = {"pair": "pair-v1", "five": "five-v1", "single": "single-v1"}
 OPENAI_JUDGE_SLUG = "openai-judge"
 OPENAI_KEY_ENV = "OPENAI_API_KEY"
@@ -122,16 +128,17 @@ def ensure_openai_judge(model: str = "") -> LLM:
 
 
 # --- choosing what to judge -------------------------------------------------------------------
-def _contestant_answers(turn: Turn) -> list[Answer]:
-    answers = turn.answers.select_related("participant__llm").order_by("participant__position")
-    return [a for a in answers if a.participant.role == Participant.Role.CONTESTANT and a.status == Answer.Status.DONE]
+def _done_answers(turn: Turn, role: str) -> list[Answer]:
+    """The turn's finished answers by participants of this role, in position order (answers prefetched)."""
+    answers = sorted(turn.answers.all(), key=lambda a: a.participant.position)
+    return [a for a in answers if a.participant.role == role and a.status == Answer.Status.DONE]
 
 
 def _pairs(run: JudgeRun, turn: Turn) -> list[tuple[Answer, Answer]]:
-    answers = _contestant_answers(turn)
+    answers = _done_answers(turn, Participant.Role.CONTESTANT)
     if run.target == JudgeRun.Target.COLLABORATION:
-        combined = turn.answers.filter(participant__role=Participant.Role.AGGREGATOR, status=Answer.Status.DONE).first()
-        return [(combined, a) for a in answers] if combined else []
+        combined = _done_answers(turn, Participant.Role.AGGREGATOR)
+        return [(combined[0], a) for a in answers] if combined else []
     if run.pairing == JudgeRun.Pairing.BASELINE:
         base = next((a for a in answers if a.participant.llm_id == run.baseline_id), None)
         return [(a, base) for a in answers if base is not None and a != base]
@@ -148,9 +155,10 @@ def _turns(run: JudgeRun) -> QuerySet:
 
 
 def _verdict_rows(run: JudgeRun) -> Iterator[Verdict]:
-    for turn in _turns(run).order_by("pk"):
+    answers = Prefetch("answers", queryset=Answer.objects.select_related("participant"))
+    for turn in _turns(run).order_by("pk").prefetch_related(answers):
         if run.method == JudgeRun.Method.SINGLE:
-            for a in _contestant_answers(turn):
+            for a in _done_answers(turn, Participant.Role.CONTESTANT):
                 yield Verdict(run=run, item=f"answer:{a.pk}", order=0, answer_a=a)
             continue
         for a, b in _pairs(run, turn):
@@ -250,7 +258,7 @@ def run_on_thread_loop(coroutine: Coroutine[Any, Any, T]) -> T:
 
 def _conversation(turn: Turn) -> list[dict]:
     """The question, with earlier user turns as context (each answer has its own history)."""
-    earlier = list(turn.conversation.turns.filter(index__lt=turn.index).order_by("index"))
+    earlier = list(turn.conversation.turns.filter(index__lt=turn.index).order_by("index")) if turn.index else []
     if not earlier:
         return [{"role": "user", "content": turn.user_message}]
     context = "\n\n".join(f"(Earlier user message {t.index + 1}) {t.user_message}" for t in earlier)
@@ -295,9 +303,7 @@ def judge_one(verdict_id: int) -> Verdict:
     """Ask the judge once and store the verdict. Transient backend errors propagate for the task to retry."""
     from arena.backends import BackendError
 
-    verdict = Verdict.objects.select_related(
-        "run__judge", "answer_a__turn__conversation__question", "answer_a__participant__llm", "answer_b"
-    ).get(pk=verdict_id)
+    verdict = Verdict.objects.select_related(*VERDICT_RELATED, "run__judge").get(pk=verdict_id)
     if verdict.parse_status in FINISHED or verdict.run.status != JudgeRun.Status.RUNNING:
         return verdict
     try:
@@ -314,7 +320,7 @@ def judge_one(verdict_id: int) -> Verdict:
 
 def give_up(verdict_id: int, error: str) -> Verdict:
     """Store a judgment as failed once its retries are spent, so the run can still finish."""
-    verdict = Verdict.objects.select_related("run").get(pk=verdict_id)
+    verdict = Verdict.objects.select_related(*VERDICT_RELATED).get(pk=verdict_id)
     if verdict.parse_status in FINISHED:
         return verdict
     return _store(verdict, parse_status=Verdict.Parse.FAILED, error=error)
@@ -331,43 +337,90 @@ def _parsed(template_name: str, raw_text: str) -> dict:
 
 
 def _store(verdict: Verdict, /, **fields: Any) -> Verdict:
-    """Store the outcome only if the verdict is still pending; whoever stored first wins."""
+    """Store the outcome only if the verdict is still pending (whoever stores first wins) and settle its pair,
+    in one short write transaction that starts with its write (so SQLite takes the lock before any read).
+
+    Progress is counted again from the rows at most once a second per process, and always by whoever
+    stores the last verdict: every verdict shares SQLite's one write lock, so it holds it as briefly as it can.
+    """
     fields["prompt"] = verdict.prompt
-    stored = Verdict.objects.filter(pk=verdict.pk, parse_status=Verdict.Parse.PENDING).update(**fields)
-    if stored:
+    with _one_writer_per_process(), transaction.atomic():
+        if not Verdict.objects.filter(pk=verdict.pk, parse_status=Verdict.Parse.PENDING).update(**fields):
+            return Verdict.objects.get(pk=verdict.pk)
+        for name, value in fields.items():
+            setattr(verdict, name, value)
         if verdict.run.method != JudgeRun.Method.SINGLE:
-            settle_pair(verdict.run_id, verdict.item)
+            _settle(verdict)
+    last = not Verdict.objects.filter(run_id=verdict.run_id, parse_status=Verdict.Parse.PENDING).exists()
+    if last or _progress_due(verdict.run_id):
         update_progress(verdict.run_id)
-    return Verdict.objects.get(pk=verdict.pk)
+    return verdict
+
+
+_sqlite_writer = threading.Lock()
+
+
+@contextmanager
+def _one_writer_per_process() -> Iterator[None]:
+    """SQLite has one write lock. The threads of a worker queue for it here, where the next is woken at
+    once, instead of in SQLite's busy handler, which sleeps up to 100 ms between tries."""
+    if connection.vendor != "sqlite":
+        yield
+        return
+    with _sqlite_writer:
+        yield
+
+
+_last_progress: dict[int, float] = {}
+
+
+def _progress_due(run_id: int) -> bool:
+    now = time.monotonic()
+    if now - _last_progress.get(run_id, -PROGRESS_EVERY_S) < PROGRESS_EVERY_S:
+        return False
+    _last_progress[run_id] = now
+    return True
+
+
+def _request_leaderboard_refresh() -> None:
+    from arena.tasks import request_leaderboard_refresh
+
+    request_leaderboard_refresh()  # debounced: the judge leaderboard refits once for the run
 
 
 def settle_pair(run_id: int, item: str) -> None:
-    """Once both orders are finished, store the combined verdict and count it, exactly once.
-
-    `counted` on order 0 marks the pair settled; `final` stays empty when either order has no
-    verdict (a parse error or a failed call), and then nothing is counted.
-    """
-    pair = {v.order: v for v in Verdict.objects.filter(run_id=run_id, item=item).select_related("run")}
-    if len(pair) < 2 or any(v.parse_status not in FINISHED for v in pair.values()):
-        return
-    first, second = pair[0], pair[1]
-    kind = get_template(first.run.template).kind
-    ok = first.parse_status == second.parse_status == Verdict.Parse.OK
-    final, inconsistent = combine_swapped(first.verdict if ok else None, second.verdict if ok else None, kind)
+    """Once both orders are finished, store the combined verdict and count it, exactly once."""
     with transaction.atomic():
-        claimed = Verdict.objects.filter(pk=first.pk, counted=False).update(
-            counted=True, final=final or "", inconsistent=inconsistent
-        )
-        if claimed and final is not None:
-            slugs = Answer.objects.filter(pk__in=[first.answer_a_id, first.answer_b_id]).values_list(
-                "pk", "participant__llm__slug"
-            )
-            slug_of = dict(slugs)
-            battles = [
-                (slug_of[first.answer_a_id], slug_of[first.answer_b_id], outcome)
-                for outcome in verdict_to_battles(final, kind, settings.ARENA_JUDGE_STRONG_WEIGHT)
-            ]
-            count_battles(PairCount.Source.JUDGE, battles, timezone.now().date())
+        head = Verdict.objects.select_for_update(of=("self",)).select_related(*VERDICT_RELATED)
+        head = head.filter(run_id=run_id, item=item, order=0).first()
+        if head is not None:
+            _settle(head)
+
+
+def _settle(verdict: Verdict) -> None:
+    """Settle the pair of a verdict just stored (inside its transaction, with its new fields set).
+
+    `counted` on order 0 marks the pair settled; `final` stays empty when either order has no verdict
+    (a parse error or a failed call), and then nothing is counted.
+    """
+    partner = Verdict.objects.filter(run_id=verdict.run_id, item=verdict.item, order=1 - verdict.order)
+    if verdict.order == 1:
+        # Lock the pair's first row: the two orders stored at once in PostgreSQL would each miss the other.
+        partner = partner.select_for_update()
+    other = partner.first()
+    head, tail = (verdict, other) if verdict.order == 0 else (other, verdict)
+    if other is None or head.counted or any(v.parse_status not in FINISHED for v in (head, tail)):
+        return
+    kind = get_template(verdict.run.template).kind
+    ok = head.parse_status == tail.parse_status == Verdict.Parse.OK
+    final, inconsistent = combine_swapped(head.verdict if ok else None, tail.verdict if ok else None, kind)
+    claimed = Verdict.objects.filter(pk=head.pk, counted=False).update(
+        counted=True, final=final or "", inconsistent=inconsistent
+    )
+    if claimed and final is not None:
+        slugs = (verdict.answer_a.participant.llm.slug, verdict.answer_b.participant.llm.slug)
+        battles = [(*slugs, outcome) for outcome in verdict_to_battles(final, kind, settings.ARENA_JUDGE_STRONG_WEIGHT)]
+        count_battles(PairCount.Source.JUDGE, battles, timezone.now().date())
 
 
 def _unsettled_items(run_id: int) -> list[str]:
@@ -392,6 +445,4 @@ def update_progress(run_id: int) -> None:
             fields.update(status=JudgeRun.Status.DONE, finished=timezone.now())
         JudgeRun.objects.filter(pk=run_id).update(**fields)
     if "status" in fields and run.method != JudgeRun.Method.SINGLE:
-        from arena.tasks import request_leaderboard_refresh
-
-        request_leaderboard_refresh()  # debounced: the judge leaderboard refits once for the run
+        _request_leaderboard_refresh()

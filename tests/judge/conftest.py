@@ -114,15 +114,14 @@ class Workers:
     def env(self) -> dict[str, str]:
         env = {
             **os.environ,
-            "DATABASE_URL": f"sqlite:///{self.db_path}",
-            "ARENA_VAR_DIR": str(self.var_dir),
+            "ARENA_VAR_DIR": str(self.var_dir),  # the embedded profile's database: var/arena.sqlite3
             "ARENA_MODEL_CACHE": str(ROOT / "var" / "models"),
             "DJANGO_SETTINGS_MODULE": "judge_worker_settings",
             "PYTHONPATH": os.pathsep.join([str(ROOT), str(HERE)]),
             "ARENA_TEST_QUEUE": self.queue,
         }
-        env.pop("REDIS_URL", None)
-        env.pop("CELERY_BROKER_URL", None)
+        for name in ("DATABASE_URL", "REDIS_URL", "CELERY_BROKER_URL"):
+            env.pop(name, None)
         if self.redis_url:
             env["REDIS_URL"] = self.redis_url
         return env
@@ -187,11 +186,11 @@ def workers_factory(
     made: list[Workers] = []
 
     def make(redis_url: str = "") -> Workers:
-        db_path = tmp_path / "arena.sqlite3"
-        shutil.copy(migrated_db_file, db_path)
         var_dir = tmp_path / "var"
-        for folder in ("celery-broker/queue", "celery-broker/processed", "cache"):
+        for folder in ("celery-broker/queue", "celery-broker/processed", "celery-broker/control", "cache"):
             (var_dir / folder).mkdir(parents=True, exist_ok=True)
+        db_path = var_dir / "arena.sqlite3"
+        shutil.copy(migrated_db_file, db_path)
         _use_file_database(db_path)
         made.append(Workers(db_path, var_dir, redis_url))
         return made[-1]
