@@ -35,9 +35,9 @@ def request_leaderboard_refresh() -> None:
 
 
 # --- judging and batch runs --------------------------------------------------------------------
-# A judgment that keeps failing transiently (rate limits, an endpoint down) is retried with backoff
-# for roughly half an hour, then stored as failed so its run still finishes; `resume --retry-failed`
-# asks again later.
+# A judgment that keeps failing transiently (rate limits, an endpoint down, a busy database) is retried
+# with backoff for 10 to 20 minutes (longer when the server's Retry-After says so), then stored as
+# failed so its run still finishes; `judge resume ID --retry-failed` asks again later.
 JUDGE_MAX_RETRIES = 10
 RETRY_BASE_S = 2.0
 RETRY_CAP_S = 300.0
@@ -79,24 +79,10 @@ def generate_batch_answers(self: Task, participant_id: int) -> None:
 
 
 @shared_task(ignore_result=True)
-def start_judge_run(run_id: int) -> None:
-    from arena.services import judging
-
-    queue_verdicts(judging.start(run_id))
-
-
-@shared_task(ignore_result=True)
 def resume_judge_run(run_id: int, retry_failed: bool = False) -> None:
     from arena.services import judging
 
     queue_verdicts(judging.resume(run_id, retry_failed))
-
-
-@shared_task(ignore_result=True)
-def start_batch_run(batch_id: int) -> None:
-    from arena.services import batches
-
-    queue_participants(batches.start(batch_id))
 
 
 @shared_task(ignore_result=True)
@@ -162,9 +148,13 @@ def watch_unfinished(token: str, seen: dict[str, int]) -> None:
     now = {f"batch:{pk}": n for pk, n in batches.progress_snapshot().items()}
     now |= {f"judge:{pk}": n for pk, n in judging.progress_snapshot().items()}
     for key, finished in now.items():
-        if seen.get(key) == finished:
-            kind, pk = key.split(":")
+        if seen.get(key) != finished:
+            continue
+        kind, pk = key.split(":")
+        try:
             (resume_batch_run if kind == "batch" else resume_judge_run)(int(pk))
+        except (batches.BatchRunError, judging.JudgeRunError):
+            log.exception("the watch could not resume %s; it keeps watching the others", key)
     if not now:
         cache.delete(WATCH_KEY)
         return

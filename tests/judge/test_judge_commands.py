@@ -12,7 +12,7 @@ from conftest import remote_judge, scripted, voted_battle
 from django.core.management import CommandError, call_command
 
 from arena.celery import app
-from arena.models import BatchRun, JudgeRun, PairCount, Question, QuestionSet
+from arena.models import LLM, BatchRun, JudgeRun, PairCount, Question, QuestionSet
 
 pytestmark = pytest.mark.django_db
 
@@ -208,3 +208,10 @@ def test_admin_question_sets_show_their_size(admin_client_):
     run("import_questions", "--starter")
     html = admin_client_.get("/admin/arena/questionset/").content.decode()
     assert "starter" in html and ">24<" in html
+
+
+def test_with_an_openai_key_the_admin_proposes_the_openai_judge(admin_client_, monkeypatch):
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test")
+    html = admin_client_.get("/admin/arena/judgerun/add/").content.decode()
+    judge = LLM.objects.get(slug="openai-judge")
+    assert f'<option value="{judge.pk}" selected>' in html

@@ -284,3 +284,20 @@ def test_the_default_judge_is_an_openai_row_reading_the_key_from_the_environment
     judge.full_clean()
     assert "sk-test" not in str(judge.__dict__)
     assert judging.default_judge().pk == judge.pk  # registering again updates the same row
+
+
+def test_the_run_page_shows_progress_parse_errors_and_the_judges_text(client, contestants, stub_judge):
+    stub_judge.no_verdict = True
+    voted_battle(*contestants, PARIS, ROME, winner="A")
+    run = judging.create_run(remote_judge(stub_judge.base_url))
+    judge_all(run)
+
+    html = client.get(f"/judge-runs/{run.pk}/").content.decode()
+    assert '<progress data-testid="judge-progress" id="progress" max="2" value="2">' in html
+    assert "Parse errors (kept with the judge's raw text, never counted as ties): 2" in html
+    assert "Both answers have merits and I cannot decide." in html
+    assert "No valid pair verdict marker" in html
+    assert 'data-testid="batch-progress"' not in html
+    assert client.get(f"/judge-runs/{run.pk}/progress.json").json() == {
+        "id": run.pk, "status": "done", "done": 2, "failed": 0, "total": 2, "percent": 100.0,
+    }
