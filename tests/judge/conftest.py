@@ -107,6 +107,7 @@ class Workers:
     db_path: Path
     var_dir: Path
     redis_url: str = ""
+    stall_check_s: float = 2.0
     queue: str = field(default_factory=lambda: f"judge-test-{uuid.uuid4().hex[:8]}")
     processes: list[subprocess.Popen] = field(default_factory=list)
 
@@ -119,6 +120,7 @@ class Workers:
             "DJANGO_SETTINGS_MODULE": "judge_worker_settings",
             "PYTHONPATH": os.pathsep.join([str(ROOT), str(HERE)]),
             "ARENA_TEST_QUEUE": self.queue,
+            "ARENA_TEST_STALL_CHECK_S": str(self.stall_check_s),
         }
         for name in ("DATABASE_URL", "REDIS_URL", "CELERY_BROKER_URL"):
             env.pop(name, None)
@@ -185,14 +187,14 @@ def workers_factory(
     database as `using=WORKER_ALIAS`."""
     made: list[Workers] = []
 
-    def make(redis_url: str = "") -> Workers:
+    def make(redis_url: str = "", stall_check_s: float = 2.0) -> Workers:
         var_dir = tmp_path / "var"
         for folder in ("celery-broker/queue", "celery-broker/processed", "celery-broker/control", "cache"):
             (var_dir / folder).mkdir(parents=True, exist_ok=True)
         db_path = var_dir / "arena.sqlite3"
         shutil.copy(migrated_db_file, db_path)
         _use_file_database(db_path)
-        made.append(Workers(db_path, var_dir, redis_url))
+        made.append(Workers(db_path, var_dir, redis_url, stall_check_s))
         return made[-1]
 
     with django_db_blocker.unblock():

@@ -70,8 +70,9 @@ def assert_each_verdict_once_and_counted_once(pairs: int) -> None:
     assert (run.status, run.done, run.failed, run.total) == ("done", 2 * pairs, 0, 2 * pairs)
 
 
-@pytest.mark.parametrize("workers", [FILESYSTEM], indirect=True)
-def test_a_worker_judges_a_run_and_honours_retry_after(workers, stub_judge):
+def test_a_worker_judges_a_run_and_honours_retry_after(workers_factory, stub_judge):
+    # The watch looks only after a minute here, so nothing but the retries can ask again.
+    workers = workers_factory(stall_check_s=60)
     stub_judge.delay_s, stub_judge.rate_limit_first, stub_judge.retry_after_s = 0.05, 2, 1.5
     battles(6, stub_judge.base_url)
     workers.start_worker("w1", concurrency=8)
