@@ -21,7 +21,7 @@ from django.db import connection, transaction
 from django.db.models import F, Prefetch, Q, QuerySet
 from django.utils import timezone
 
-from arena.models import LLM, Answer, Conversation, JudgeRun, PairCount, Participant, Turn, Verdict
+from arena.models import LLM, Answer, BatchRun, Conversation, JudgeRun, PairCount, Participant, Turn, Verdict
 from arena.services.judge_reports import agreement_summary as agreement_summary
 from arena.services.judge_reports import collaboration_summary as collaboration_summary
 from arena.services.judge_reports import progress as progress
@@ -233,7 +233,8 @@ def pending_ids(run_id: int) -> list[int]:
 
 def progress_snapshot() -> dict[int, int]:
     """Finished judgments per unfinished run: running ones, and batch ones whose answers are all in."""
-    batch_ready = Q(status=JudgeRun.Status.PENDING, target=JudgeRun.Target.BATCH, batch_run__status="done")
+    waiting, done = JudgeRun.Status.PENDING, BatchRun.Status.DONE
+    batch_ready = Q(status=waiting, target=JudgeRun.Target.BATCH, batch_run__status=done)
     runs = JudgeRun.objects.filter(Q(status=JudgeRun.Status.RUNNING) | batch_ready)
     return {pk: done + failed for pk, done, failed in runs.values_list("pk", "done", "failed")}
 
@@ -424,7 +425,10 @@ def _settle(verdict: Verdict) -> None:
 
 
 def _unsettled_items(run_id: int) -> list[str]:
-    return list(Verdict.objects.filter(run_id=run_id, order=0, counted=False).values_list("item", flat=True))
+    """Pairs with both orders finished and not yet settled (a worker died between the two steps)."""
+    finished = Verdict.objects.filter(run_id=run_id, parse_status__in=FINISHED)
+    heads = finished.filter(order=0, counted=False, item__in=finished.filter(order=1).values("item"))
+    return list(heads.values_list("item", flat=True))
 
 
 def update_progress(run_id: int) -> None:

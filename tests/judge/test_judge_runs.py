@@ -301,3 +301,18 @@ def test_the_run_page_shows_progress_parse_errors_and_the_judges_text(client, co
     assert client.get(f"/judge-runs/{run.pk}/progress.json").json() == {
         "id": run.pk, "status": "done", "done": 2, "failed": 0, "total": 2, "percent": 100.0,
     }
+
+
+def test_resume_settles_a_pair_whose_orders_were_stored_but_never_counted(contestants, stub_judge):
+    voted_battle(*contestants, PARIS, ROME, winner="A")
+    run = judging.create_run(remote_judge(stub_judge.base_url))
+    judging.start(run.pk)
+    run.verdicts.filter(order=0).update(parse_status="ok", verdict="A")  # as if the settling step was lost
+    run.verdicts.filter(order=1).update(parse_status="ok", verdict="B")
+
+    assert judging.resume(run.pk) == []
+
+    run.refresh_from_db()
+    assert (run.status, run.done) == ("done", 2)
+    assert judge_counts() == {("model-a", "model-b", "model_a"): 1}
+    assert judging.resume(run.pk) == [] and judge_counts() == {("model-a", "model-b", "model_a"): 1}
