@@ -23,21 +23,28 @@ class Command(BaseCommand):
             "--no-refresh", action="store_true", help="Skip recomputing the imported leaderboard snapshot."
         )
 
-    def handle(self, *args: object, file: str, no_refresh: bool = False, **options: object) -> None:
+    def handle(self, *args: object, file: str, no_refresh: bool = False, verbosity: int = 1, **options: object) -> None:
         started = time.perf_counter()
-        try:
-            result = battle_import.import_file(file)
-        except BattleFileError as error:
-            raise CommandError(problem_report(file, error)) from None
-        except (battle_import.BattleImportError, OSError) as error:
-            raise CommandError(f"{file}: {error}") from None
-        self.stdout.write(
-            f"{file}: {result.read} battles read, {result.added} added, {result.already_present} already imported "
-            f"({time.perf_counter() - started:.1f} s)"
-        )
+        result = import_or_explain(file)
+        seconds = time.perf_counter() - started
+        if verbosity:
+            self.stdout.write(
+                f"{file}: {result.read} battles read, {result.added} added, {result.already_present} already imported "
+                f"({seconds:.1f} s)"
+            )
         if result.added and not no_refresh:
             snapshot = leaderboard.refresh(battle_import.SOURCE)
-            self.stdout.write(f"imported leaderboard: {len(snapshot.rows)} models from {snapshot.votes} battles")
+            if verbosity:
+                self.stdout.write(f"imported leaderboard: {len(snapshot.rows)} models from {snapshot.votes} battles")
+
+
+def import_or_explain(file: str) -> battle_import.ImportResult:
+    try:
+        return battle_import.import_file(file)
+    except BattleFileError as error:
+        raise CommandError(problem_report(file, error)) from None
+    except (battle_import.BattleImportError, OSError) as error:
+        raise CommandError(f"{file}: {error}") from None
 
 
 def problem_report(file: str, error: BattleFileError) -> str:
