@@ -192,7 +192,18 @@ def refresh(source: str) -> LeaderboardSnapshot:
 
 
 def refresh_all() -> list[LeaderboardSnapshot]:
-    return [refresh(source) for source in SOURCES]
+    """A new snapshot for each source whose counts changed since its latest one.
+
+    Counts only grow, so an unchanged total means nothing to refit: a vote does not refit a million
+    imported battles, and the rating-over-time chart gets no flat duplicate points.
+    """
+    return [refresh(source) for source in SOURCES if _changed_since_snapshot(source)]
+
+
+def _changed_since_snapshot(source: str) -> bool:
+    latest = LeaderboardSnapshot.objects.filter(source=source).only("votes").first()
+    total = _count_rows(Filters(source=source)).aggregate(n=Sum("count"))["n"] or 0
+    return latest is None or latest.votes != total
 
 
 def board(filters: Filters) -> Board:

@@ -96,6 +96,19 @@ def test_the_refresh_task_stores_a_snapshot_per_source_without_reading_votes(pai
     assert {s.source: s.votes for s in LeaderboardSnapshot.objects.all()} == {"human": 4, "judge": 0, "imported": 0}
 
 
+def test_a_refresh_skips_sources_with_no_new_battles(pair, voted) -> None:
+    tasks.refresh_leaderboards()
+    assert LeaderboardSnapshot.objects.count() == 3
+    tasks.refresh_leaderboards()
+    assert LeaderboardSnapshot.objects.count() == 3
+    _, (turn,) = voted(pair)
+    votes.cast_vote(turn, "A", "voter")
+    tasks.refresh_leaderboards()
+    sources = LeaderboardSnapshot.objects.values_list("source", flat=True)
+    assert sorted(sources) == ["human", "human", "imported", "judge"]
+    assert LeaderboardSnapshot.objects.filter(source="human").first().votes == 1
+
+
 def test_the_page_shows_the_snapshot_time_and_its_vote_count(client, pair, voted) -> None:
     _, (turn,) = voted(pair)
     votes.cast_vote(turn, "A", "voter")
