@@ -148,12 +148,16 @@ else:
         "processed_folder": str(CELERY_BROKER_DIR / "processed"),
         "control_folder": str(CELERY_BROKER_DIR / "control"),
         "store_processed": False,
+        # The 1 s default caps each worker at one batch of messages a second.
+        "polling_interval": 0.1,
     }
 CELERY_TASK_ALWAYS_EAGER = envbool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Celery's Django fixup otherwise reconnects to the database after every task (15-25% of a judgment's CPU).
+CELERY_DB_REUSE_MAX = envint("CELERY_DB_REUSE_MAX", 1000)
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -194,6 +198,8 @@ ARENA_ANSWER_TIMEOUT_S = envint("ARENA_ANSWER_TIMEOUT_S", 300)
 ARENA_LEADERBOARD_DEBOUNCE_S = envint("ARENA_LEADERBOARD_DEBOUNCE_S", 10)
 ARENA_JUDGE_STRONG_WEIGHT = envint("ARENA_JUDGE_STRONG_WEIGHT", 3)
 ARENA_DEFAULT_JUDGE_MODEL = os.environ.get("ARENA_DEFAULT_JUDGE_MODEL", "gpt-4o")
+# A judge or batch run with no progress for this long is re-queued (a killed worker's messages are gone).
+ARENA_STALL_CHECK_S = envint("ARENA_STALL_CHECK_S", 120)
 # Extra browser origins allowed to open the arena WebSocket (besides ALLOWED_HOSTS).
 ARENA_WS_ALLOWED_ORIGINS = envlist("ARENA_WS_ALLOWED_ORIGINS", "")
 # Collaboration mode: next turn, contestants see the combined answer as their previous reply.

@@ -9,7 +9,8 @@ PORT="${ARENA_PORT:-8000}"
 trap 'trap - INT TERM EXIT; kill 0 2>/dev/null; wait' INT TERM EXIT
 
 # The threads pool keeps many judge calls in flight per worker; models load once per worker process.
-"$BIN/celery" -A arena worker --pool threads --concurrency "${CELERY_CONCURRENCY:-16}" --loglevel INFO &
+# DEBUG=0 in the worker: with DEBUG on Django keeps every query in memory and runs extra ones on SQLite.
+DEBUG=0 "$BIN/celery" -A arena worker --pool threads --concurrency "${CELERY_CONCURRENCY:-16}" --loglevel INFO &
 "$BIN/daphne" -b "$HOST" -p "$PORT" arena.asgi:application &
 echo "The arena is at http://$HOST:$PORT/ (admin at /admin/). Ctrl-C stops it."
 wait -n
