@@ -5,8 +5,8 @@ from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET
 
 from arena import charts
-from arena.models import JudgeRun
-from arena.services import judging, leaderboard
+from arena.models import BatchRun, JudgeRun
+from arena.services import judge_reports, judging, leaderboard
 from arena.services.leaderboard import FilterError, Filters
 
 
@@ -52,3 +52,16 @@ def judge_run_page(request: HttpRequest, run_id: int) -> HttpResponse:
 def judge_run_progress(request: HttpRequest, run_id: int) -> JsonResponse:
     run = get_object_or_404(JudgeRun, pk=run_id)
     return JsonResponse(judging.progress(run))
+
+
+@require_GET
+def batch_run_page(request: HttpRequest, batch_id: int) -> HttpResponse:
+    batch = get_object_or_404(BatchRun.objects.select_related("question_set", "judge"), pk=batch_id)
+    models = batch.models_run.order_by("name")
+    return render(request, "arena/batch_run.html", {"batch": batch, "models": models,
+                                                     "progress": judge_reports.batch_progress(batch)})
+
+
+@require_GET
+def batch_run_progress(request: HttpRequest, batch_id: int) -> JsonResponse:
+    return JsonResponse(judge_reports.batch_progress(get_object_or_404(BatchRun, pk=batch_id)))

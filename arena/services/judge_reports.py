@@ -112,3 +112,12 @@ def collaboration_summary() -> list[dict]:
         row["vote_interval"] = wilson(row["combined_wins"], row["votes"])
         row["judge_interval"] = wilson(row["judge_combined_wins"], row["judged"])
     return [r for r in rows.values() if r["votes"] or r["judged"]]
+
+
+def batch_progress(batch: Any) -> dict:
+    """A batch run's progress bar, with the judge run that follows it once one exists."""
+    from arena.models import JudgeRun
+
+    judge = JudgeRun.objects.filter(batch_run=batch).order_by("-pk").first()
+    return {"id": batch.pk, **_bar(batch), "judge_run": judge.pk if judge else None,
+            "judge": _bar(judge) if judge else None}

@@ -179,3 +179,16 @@ def test_the_judge_run_page_shows_both_progress_bars(client, question_set, stub_
     assert progress["status"] == "pending"
     assert progress["batch"] == {"id": batch.pk, "status": "running", "done": 0, "failed": 0, "total": 6,
                                  "percent": 0.0}
+
+
+def test_batch_page_shows_progress_and_links_its_judge_run(client, question_set, stub_judge):
+    good, bad = scripted("good", "Paris is lovely."), scripted("bad", "Rome is lovely.")
+    batch = batches.create_batch(question_set, [good, bad], judge=remote_judge(stub_judge.base_url))
+    page = client.get(f"/batch-runs/{batch.pk}/").content.decode()
+    assert 'data-testid="batch-progress"' in page and "0 done, 0 failed of 0" in page
+    run_batch(batch)
+    progress = client.get(f"/batch-runs/{batch.pk}/progress.json").json()
+    run = batches.judge_run_of(batch)
+    assert (progress["status"], progress["done"], progress["total"], progress["percent"]) == ("done", 6, 6, 100.0)
+    assert progress["judge_run"] == run.pk and progress["judge"]["total"] == 6
+    assert client.get("/batch-runs/999999/").status_code == 404
