@@ -23,6 +23,7 @@ run: setup
 
 test: setup
 	$(BIN)/python -m pytest
+	scripts/test_postgres.sh
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -18,8 +18,16 @@ from prompts.windows import get_window
 log = logging.getLogger(__name__)
 FINISHED = (Answer.Status.DONE, Answer.Status.FAILED, Answer.Status.STOPPED)
 FINISH_FIELDS = [
-    "status", "text", "error", "finished", "self_identified", "prompt_tokens", "completion_tokens", "ttft_ms",
-    "tokens_per_second", "finish_reason",
+    "status",
+    "text",
+    "error",
+    "finished",
+    "self_identified",
+    "prompt_tokens",
+    "completion_tokens",
+    "ttft_ms",
+    "tokens_per_second",
+    "finish_reason",
 ]
 TokenSink = Callable[[str], Awaitable[None]]
 
@@ -145,9 +153,17 @@ def fail(answer_id: int, error: str) -> Answer:
     return finish(answer_id, Answer.Status.FAILED, "", error)
 
 
-async def stream(prepared: Prepared, on_token: TokenSink) -> Answer:
-    """Stream one answer into on_token and store its outcome; never raises for a model's failure."""
+async def stream(
+    prepared: Prepared, on_token: TokenSink, store: Callable[..., Awaitable[Answer]] | None = None
+) -> Answer:
+    """Stream one answer into on_token and store its outcome; never raises for a model's failure.
+
+    `store` saves the outcome (finish()'s arguments); the default suits consumers. Synchronous callers
+    (Celery tasks) pass sync_to_async(finish), which stays on their thread and its database connection.
+    """
     from arena.backends import BackendError, StreamEnd, TextDelta
+
+    _finish = store or _finish_closing_connections
 
     parts: list[str] = []
     try:
@@ -172,7 +188,7 @@ async def stream(prepared: Prepared, on_token: TokenSink) -> Answer:
     return await _finish(prepared.answer_id, Answer.Status.DONE, "".join(parts))
 
 
-_finish = database_sync_to_async(finish)
+_finish_closing_connections = database_sync_to_async(finish)
 
 
 def prepare_or_fail(answer: Answer) -> Prepared | Answer:

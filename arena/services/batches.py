@@ -10,7 +10,7 @@ unit twice overwrites an answer, never adds one.
 from collections.abc import Iterable
 from typing import Any
 
-from asgiref.sync import async_to_sync
+from asgiref.sync import async_to_sync, sync_to_async
 from django.db import transaction
 from django.db.models import F
 
@@ -179,7 +179,8 @@ def _answer(answer: Answer, earlier_failed: bool) -> Answer:
     if isinstance(prepared, Answer):
         return prepared
     # async_to_sync keeps the stream's database writes in this worker thread.
-    return async_to_sync(answers.stream)(prepared, _discard)
+    # Saved on this worker thread's own connection (database_sync_to_async would close it mid-task).
+    return async_to_sync(answers.stream)(prepared, _discard, sync_to_async(answers.finish))
 
 
 def update_progress(batch_id: int) -> bool:

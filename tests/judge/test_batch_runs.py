@@ -1,11 +1,11 @@
 """Batch runs in one process: planning, answering in turn order, failures, cancel/resume, then judging."""
 
 import pytest
-from conftest import remote_judge, scripted
 
 from arena.models import Answer, BatchRun, JudgeRun, PairCount, Question, QuestionSet
 from arena.services import batches, judging
 from evaluators.questions import Question as QuestionData
+from tests.judge.conftest import remote_judge, scripted
 
 pytestmark = pytest.mark.django_db
 

@@ -8,11 +8,11 @@ from collections.abc import Iterator
 from io import StringIO
 
 import pytest
-from conftest import remote_judge, scripted, voted_battle
 from django.core.management import CommandError, call_command
 
 from arena.celery import app
 from arena.models import LLM, BatchRun, JudgeRun, PairCount, Question, QuestionSet
+from tests.judge.conftest import remote_judge, scripted, voted_battle
 
 pytestmark = pytest.mark.django_db
 

@@ -5,12 +5,22 @@ writes must land as a parsed verdict or an honest parse error, never as a made-u
 import subprocess
 
 import pytest
-from conftest import BIN, ROOT, WORKER_ALIAS, free_port, listening, remote_judge, scripted, voted_battle, wait_for
 from django.db.models import Sum
 
 from arena.demo import DEMO_DEFAULTS, DEMO_MODELS, demo_source
 from arena.models import LLM, ApiToken, PairCount
 from arena.services import judging
+from tests.judge.conftest import (
+    BIN,
+    ROOT,
+    WORKER_ALIAS,
+    free_port,
+    listening,
+    remote_judge,
+    scripted,
+    voted_battle,
+    wait_for,
+)
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db]
 TOKEN = "arena-judge-test-token"

@@ -2,13 +2,13 @@
 exactly-once storing and counting, parse errors, failures, cancel and resume, agreement."""
 
 import pytest
-from conftest import remote_judge, scripted, voted_battle
 from django.db.models import Sum
 
 from arena import tasks
 from arena.backends import RateLimited
 from arena.models import JudgeRun, PairCount, Verdict
 from arena.services import judging
+from tests.judge.conftest import remote_judge, scripted, voted_battle
 
 PARIS, ROME = "The capital of France is Paris.", "The capital of France is Rome."
 

@@ -1,12 +1,12 @@
 """The watch over unfinished runs: it queues again only what made no progress in a whole period."""
 
 import pytest
-from conftest import remote_judge, voted_battle
 from django.core.cache import cache
 
 from arena import tasks
 from arena.models import JudgeRun
 from arena.services import judging
+from tests.judge.conftest import remote_judge, voted_battle
 
 pytestmark = pytest.mark.django_db
 

@@ -4,10 +4,10 @@ and on Redis, started through the real command line; one worker is killed with S
 from collections.abc import Iterator
 
 import pytest
-from conftest import WORKER_ALIAS, Workers, remote_judge, scripted, voted_battle, wait_for
 from django.db.models import Count, Sum
 
 from arena.models import BatchRun, JudgeRun, PairCount, Verdict
+from tests.judge.conftest import WORKER_ALIAS, Workers, remote_judge, scripted, voted_battle, wait_for
 
 pytestmark = pytest.mark.slow
 PARIS, ROME = "The capital of France is Paris.", "The capital of France is Rome."
