@@ -52,7 +52,7 @@ def chromium_path() -> str:
 
 
 @pytest.fixture
-def demo_llms(db):  # noqa: ANN001, ANN201
+def demo_llms(db):
     """The demo rows, registered the way `make run` does."""
     from django.core.management import call_command
 
