@@ -136,7 +136,8 @@ async def test_concurrent_requests_are_batched_and_match_their_solo_answers(
     together = await asyncio.gather(*(greedy(demo_config, prompt, max_new_tokens=24) for prompt in prompts))
     assert [text for text, _ in together] == alone
     assert max(sizes) == 4
-    assert len(sizes) <= 24  # one pass of decode steps shared by all four, not four passes
+    # One pass of decode steps shared by all four (about 24), not one pass each (about 65).
+    assert len(sizes) < 40
 
 
 async def test_a_request_joins_a_running_batch(demo_config: BackendConfig, monkeypatch: pytest.MonkeyPatch) -> None:
