@@ -27,12 +27,13 @@ class ModelKey:
     @classmethod
     def for_config(cls, config: BackendConfig) -> ModelKey:
         device = resolve_device(config)
+        dtype = resolve_dtype(config.dtype, device)
         return cls(
             source=config.source,
             gguf_file=config.gguf_file,
-            dtype=resolve_dtype(config.dtype, device),
+            dtype=dtype,
             device=device,
-            quantization=_quantization_label(config, device),
+            quantization=_quantization_label(config, dtype),
         )
 
 
@@ -59,13 +60,15 @@ def resolve_dtype(dtype: str, device: str) -> str:
     return "bf16" if torch.cuda.is_bf16_supported() else "fp16"
 
 
-def _quantization_label(config: BackendConfig, device: str) -> str:
-    if config.quantization == "none":
-        return "none"
-    compute = resolve_dtype(config.bnb_compute_dtype, device)
-    if config.quantization == "8bit":
-        return "8bit"
-    return f"4bit-{config.bnb_4bit_quant_type}-{compute}"
+def _quantization_label(config: BackendConfig, dtype: str) -> str:
+    if config.quantization != "4bit":
+        return config.quantization
+    return f"4bit-{config.bnb_4bit_quant_type}-{compute_dtype(config, dtype)}"
+
+
+def compute_dtype(config: BackendConfig, dtype: str) -> str:
+    """The 4-bit matmul dtype: "auto" computes in the model's own dtype."""
+    return dtype if config.bnb_compute_dtype == "auto" else config.bnb_compute_dtype
 
 
 def torch_dtype(name: str) -> Any:
@@ -140,9 +143,8 @@ def _bnb_config(config: BackendConfig, key: ModelKey) -> Any:
 
     if config.quantization == "8bit":
         return BitsAndBytesConfig(load_in_8bit=True)
-    compute = resolve_dtype(config.bnb_compute_dtype, key.device)
     return BitsAndBytesConfig(
         load_in_4bit=True,
         bnb_4bit_quant_type=config.bnb_4bit_quant_type,
-        bnb_4bit_compute_dtype=torch_dtype(compute),
+        bnb_4bit_compute_dtype=torch_dtype(compute_dtype(config, key.dtype)),
     )
