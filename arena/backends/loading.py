@@ -50,7 +50,7 @@ def resolve_device(config: BackendConfig) -> str:
 
 
 def resolve_dtype(dtype: str, device: str) -> str:
-    """ "auto" is bf16 on a GPU that supports it, fp16 on an older GPU, and fp32 on CPU (fastest there)."""
+    """Resolve "auto": bf16 on a GPU that supports it, fp16 on an older GPU, fp32 on CPU (fastest there)."""
     if dtype != "auto":
         return dtype
     if device == "cpu":
