@@ -56,6 +56,7 @@ async def test_two_rows_may_name_the_same_adapter(demo_config: BackendConfig, ba
     assert local is not None and len(local.adapters) == 1
 
 
+@pytest.mark.slow
 async def test_an_adapter_path_that_is_not_an_adapter_fails_clearly(demo_config: BackendConfig, tmp_path: Path) -> None:
     with pytest.raises(ModelLoadFailed, match="is not a peft adapter folder"):
         await get_backend(tuned_config(tmp_path, "not-an-adapter")).load()
