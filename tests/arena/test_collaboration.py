@@ -100,3 +100,20 @@ async def test_collaboration_needs_an_aggregator(connect) -> None:
     client = await connect()
     error = await client.request({"type": "start", "mode": "collaborate", "models": ["one", "two"]}, "error")
     assert error["code"] == "bad_models" and "aggregator" in error["message"]
+
+
+async def test_the_aggregator_starts_after_the_timeout_with_the_answers_that_finished(connect, settings) -> None:
+    settings.ARENA_COLLAB_TIMEOUT_S = 1
+    await db(scripted)("quick", "A quick answer.")
+    await db(scripted)("slow", " ".join(f"w{i}" for i in range(300)), tokens_per_second=20)
+    await db(scripted)("merger", "Combined from what arrived.")
+    client = await connect()
+    await start_collaboration(client, ["quick", "slow"], "merger")
+    await client.send({"type": "prompt", "text": "Question?"})
+    frames = await client.until("turn_done")
+    assert by_type(frames, "combining")[0]["left_out"] == ["B"]
+    assert [f["label"] for f in by_type(frames, "answer_stopped")] == ["B"]
+    assert by_type(frames, "answer_done")[-1]["label"] == "combined"
+    combined = await db(lambda: Answer.objects.get(participant__role="aggregator"))()
+    assert "A quick answer." in combined.prompt_text and "w299" not in combined.prompt_text
+    assert "1 other assistant(s) gave no answer" in combined.prompt_text
