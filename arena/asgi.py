@@ -2,18 +2,22 @@
 
 import os
 
+import txaio
 from django.core.asgi import get_asgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "arena.settings")
 django_asgi_app = get_asgi_application()
 
-from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler  # noqa: E402
 from django.urls import get_resolver  # noqa: E402
 
 from arena.routing import websocket_urlpatterns  # noqa: E402
+from arena.ws_session import SessionKeyMiddleware  # noqa: E402
+
+# autobahn formats a debug line for every frame unless the log level says not to.
+txaio.set_global_log_level("warn")
 
 # Import the URLconf (and what the views import) now, not on the first request, where it would
 # block the event loop, and every open socket, for seconds.
@@ -24,6 +28,6 @@ application = ProtocolTypeRouter(
         # daphne, unlike runserver, serves no static files, and the embedded profile has no proxy in front
         # to do it: without this the arena page loads without its script and styles.
         "http": ASGIStaticFilesHandler(django_asgi_app),
-        "websocket": AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
+        "websocket": AllowedHostsOriginValidator(SessionKeyMiddleware(URLRouter(websocket_urlpatterns))),
     }
 )

@@ -6,9 +6,11 @@ The protocol is documented in docs/protocol.md. Every refusal is answered as
 
 import asyncio
 import logging
+from importlib import import_module
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from django.conf import settings
 
 from arena.services import rounds
 from arena.services.conversations import ArenaError, visitor_hash
@@ -21,15 +23,13 @@ class ArenaConsumer(AsyncJsonWebsocketConsumer):
     round_task: asyncio.Task | None = None
 
     async def connect(self) -> None:
-        session = self.scope.get("session")
+        key = self.scope.get("session_key", "")
         # The page creates the session; a made-up cookie would dodge the per-visitor limits.
-        known = session is not None and session.session_key and await database_sync_to_async(session.exists)(
-            session.session_key
-        )
-        if not known:
+        store = import_module(settings.SESSION_ENGINE).SessionStore()
+        if not key or not await database_sync_to_async(store.exists)(key):
             await self.close(code=4401)
             return
-        self.visitor = visitor_hash(session.session_key)
+        self.visitor = visitor_hash(key)
         await self.accept()
 
     async def disconnect(self, code: int) -> None:
