@@ -8,6 +8,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Count, F
 from django.utils import timezone
 
 from arena.models import LLM, Answer, Conversation, Participant, Turn
@@ -62,13 +63,18 @@ def _anonymous_pair() -> list[LLM]:
 
 
 def _battle_counts() -> Counter:
-    rows = Participant.objects.filter(conversation__mode=Conversation.Mode.ANONYMOUS, role="contestant").values(
-        "conversation_id", "llm_id"
+    """Anonymous battles per pair of models, grouped in the database (one row per pair, not per battle)."""
+    rows = (
+        Participant.objects.filter(
+            conversation__mode=Conversation.Mode.ANONYMOUS, position=0, conversation__participants__position=1
+        )
+        .values("llm_id", other=F("conversation__participants__llm_id"))
+        .annotate(n=Count("id"))
     )
-    by_conversation: dict = {}
+    counts: Counter = Counter()
     for row in rows:
-        by_conversation.setdefault(row["conversation_id"], []).append(row["llm_id"])
-    return Counter(frozenset(ids) for ids in by_conversation.values() if len(ids) == 2)
+        counts[frozenset((row["llm_id"], row["other"]))] += row["n"]
+    return counts
 
 
 def _named_models(slugs: list[str]) -> list[LLM]:
