@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 
 from arena.models import LLM, ApiToken
-from arena.services.llms import backend_for, render_prompt
+from arena.services.llms import backend_for, build_request
 from prompts import Message, PromptError
 
 PARAM_NAMES = {
@@ -91,17 +91,14 @@ def generation_overrides(body: dict) -> dict:
     return values
 
 
-def build_request(llm: LLM, body: dict):
-    from arena.backends import GenerationParams, GenerationRequest, InvalidParameters
+def request_for(llm: LLM, body: dict):
+    from arena.backends import InvalidParameters
 
     messages = parse_messages(body.get("messages"))
     try:
-        rendered = render_prompt(llm, messages)
-        defaults = {**llm.generation_defaults(), "stop": (*rendered.stop, *(llm.stop or ()))}
-        params = GenerationParams.from_dict({**defaults, **generation_overrides(body)})
+        return build_request(llm, messages, generation_overrides(body))
     except (PromptError, InvalidParameters) as exc:
         raise ApiError(400, str(exc)) from None
-    return GenerationRequest(prompt=rendered.text, messages=rendered.messages, params=params)
 
 
 def prepare(request: HttpRequest) -> tuple[LLM, dict, object]:
@@ -113,7 +110,7 @@ def prepare(request: HttpRequest) -> tuple[LLM, dict, object]:
     if not isinstance(body, dict):
         raise ApiError(400, "The request body must be a JSON object.")
     llm = find_model(body.get("model"))
-    return llm, body, build_request(llm, body)
+    return llm, body, request_for(llm, body)
 
 
 async def list_models(request: HttpRequest) -> HttpResponse:

@@ -11,7 +11,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from arena.models import Answer, Conversation, Participant, Turn
-from arena.services.llms import backend_for, render_prompt, with_system_prompt
+from arena.services.llms import backend_for, generation_params, prompt_format_for, render_prompt, with_system_prompt
 from prompts import Message, PromptError
 from prompts.windows import get_window
 
@@ -76,15 +76,6 @@ def previous_reply(participant: Participant, turn: Turn) -> str:
     return participant_reply(turn, participant)
 
 
-def generation_params(participant: Participant, stop: tuple[str, ...]):
-    from arena.backends import GenerationParams
-
-    llm = participant.llm
-    values = {**llm.generation_defaults(), **participant.conversation.params}
-    values["stop"] = tuple(dict.fromkeys([*stop, *values.get("stop", ())]))
-    return GenerationParams.from_dict(values)
-
-
 def window_for(conversation: Conversation, participant: Participant, max_new_tokens: int):
     if conversation.window == Conversation.Window.LAST_N:
         return get_window("last_n", n=conversation.window_n)
@@ -107,8 +98,7 @@ def prepare(answer: Answer, messages: list[Message] | None = None, turn_of: list
     if messages[0].role == "system":
         turn_of = [-1, *turn_of]
     backend = backend_for(llm)
-    rendered_stop = render_prompt(llm, messages[-1:]).stop
-    params = generation_params(participant, rendered_stop)
+    params = generation_params(llm, tuple(prompt_format_for(llm).stop), participant.conversation.params)
     window = window_for(participant.conversation, participant, params.max_new_tokens)(
         messages, count_tokens=backend.count_tokens
     )

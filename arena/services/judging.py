@@ -26,7 +26,7 @@ from arena.services.judge_reports import agreement_summary as agreement_summary
 from arena.services.judge_reports import collaboration_summary as collaboration_summary
 from arena.services.judge_reports import progress as progress
 from arena.services.judge_reports import run_summary as run_summary
-from arena.services.llms import backend_for, render_prompt
+from arena.services.llms import backend_for, build_request
 from arena.services.votes import count_battles
 from evaluators.judge import (
     JudgeError,
@@ -290,13 +290,7 @@ def judge_prompt(verdict: Verdict) -> list[dict]:
 
 def ask_judge(judge: LLM, messages: list[dict]) -> str:
     """One greedy (temperature 0) generation by the judge; backend errors propagate unchanged."""
-    from arena.backends import GenerationParams, GenerationRequest
-
-    rendered = render_prompt(judge, [Message(m["role"], m["content"]) for m in messages])
-    params = GenerationParams.from_dict(
-        {**judge.generation_defaults(), "temperature": 0.0, "stop": (*rendered.stop, *(judge.stop or ()))}
-    )
-    request = GenerationRequest(prompt=rendered.text, messages=rendered.messages, params=params)
+    request = build_request(judge, [Message(m["role"], m["content"]) for m in messages], {"temperature": 0.0})
     return run_on_thread_loop(backend_for(judge).generate(request)).text
 
 

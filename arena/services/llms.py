@@ -92,14 +92,30 @@ def preview_prompt(llm: LLM) -> RenderedPrompt:
     return render_prompt(llm, SAMPLE_CONVERSATION)
 
 
+def generation_params(llm: LLM, format_stop: tuple[str, ...], overrides: dict | None = None):
+    """The row's defaults under the caller's overrides. Stop strings add up (the format's end of turn,
+    the row's, the caller's) so an override can never drop the token that ends the model's turn."""
+    from arena.backends import GenerationParams
+
+    overrides = dict(overrides or {})
+    stop = [*format_stop, *(llm.stop or ()), *(overrides.pop("stop", None) or ())]
+    return GenerationParams.from_dict({**llm.generation_defaults(), **overrides, "stop": tuple(dict.fromkeys(stop))})
+
+
+def build_request(llm: LLM, messages: list[Message], overrides: dict | None = None):
+    """Render the messages in the row's format and pair them with its generation parameters."""
+    from arena.backends import GenerationRequest
+
+    rendered = render_prompt(llm, messages)
+    params = generation_params(llm, rendered.stop, overrides)
+    return GenerationRequest(prompt=rendered.text, messages=rendered.messages, params=params)
+
+
 def check_connection(llm: LLM, max_new_tokens: int = 16) -> str:
     """One short greedy generation; raises the backend's error unchanged so the admin shows it."""
-    from arena.backends import GenerationParams, GenerationRequest
-
-    rendered = render_prompt(llm, [Message("user", "Say hello in one short sentence.")])
-    params = GenerationParams.from_dict(
-        {"temperature": 0.0, "max_new_tokens": max_new_tokens, "stop": rendered.stop + tuple(llm.stop or ())}
+    request = build_request(
+        llm,
+        [Message("user", "Say hello in one short sentence.")],
+        {"temperature": 0.0, "max_new_tokens": max_new_tokens},
     )
-    request = GenerationRequest(prompt=rendered.text, messages=rendered.messages, params=params)
-    completion = async_to_sync(backend_for(llm).generate)(request)
-    return completion.text
+    return async_to_sync(backend_for(llm).generate)(request).text

@@ -91,3 +91,10 @@ def test_a_failing_model_is_reported_as_a_server_error(client, token: str) -> No
     response = post(client, token, {"model": "alpha", "messages": [{"role": "user", "content": "x"}]})
     assert response.status_code == 502
     assert "the GPU caught fire" in response.json()["error"]["message"]
+
+
+def test_a_callers_stop_strings_add_to_the_formats_end_of_turn(client, token: str) -> None:
+    scripted("alpha", "Hello there<|im_end|> and text after the turn. zzz never reached")
+    body = post(client, token, {"model": "alpha", "messages": [{"role": "user", "content": "Hi"}],
+                                "stop": ["zzz"]}).json()
+    assert body["choices"][0]["message"]["content"] == "Hello there"
