@@ -26,3 +26,17 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+async def collect_stream(backend: object, request: object) -> tuple[str, object]:
+    """The streamed text and the closing StreamEnd of one request."""
+    from arena.backends import StreamEnd, TextDelta
+
+    parts, end = [], None
+    async for event in backend.stream(request):
+        if isinstance(event, TextDelta):
+            parts.append(event.text)
+        else:
+            end = event
+    assert isinstance(end, StreamEnd)
+    return "".join(parts), end

@@ -6,7 +6,7 @@ import asyncio
 import time
 
 import pytest
-from backend_cases import free_port
+from backend_cases import collect_stream, free_port
 
 from arena.backends import (
     BackendConfig,
@@ -38,14 +38,7 @@ def remote(server_url: str, **overrides: object) -> BackendConfig:
 
 
 async def collect(config: BackendConfig, request: GenerationRequest = CHAT) -> tuple[str, StreamEnd]:
-    parts, end = [], None
-    async for event in get_backend(config).stream(request):
-        if isinstance(event, TextDelta):
-            parts.append(event.text)
-        else:
-            end = event
-    assert isinstance(end, StreamEnd)
-    return "".join(parts), end
+    return await collect_stream(get_backend(config), request)
 
 
 async def test_chat_stream_with_usage(fake_server: FakeOpenAIServer) -> None:

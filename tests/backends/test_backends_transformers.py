@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 import torch
-from backend_cases import COLORS, FRANCE, MATH, STORY
+from backend_cases import COLORS, FRANCE, MATH, STORY, collect_stream
 
 from arena.backends import (
     BackendConfig,
@@ -16,7 +16,6 @@ from arena.backends import (
     GenerationParams,
     GenerationRequest,
     StreamEnd,
-    TextDelta,
     get_backend,
 )
 from arena.backends.local_model import LocalModel
@@ -45,14 +44,7 @@ def raw_greedy(local: LocalModel, prompt: str, max_new_tokens: int) -> str:
 
 async def greedy(config: BackendConfig, prompt: str, **params: Any) -> tuple[str, StreamEnd]:
     request = GenerationRequest(prompt=prompt, params=GREEDY.merged(params))
-    parts, end = [], None
-    async for event in get_backend(config).stream(request):
-        if isinstance(event, TextDelta):
-            parts.append(event.text)
-        else:
-            end = event
-    assert isinstance(end, StreamEnd)
-    return "".join(parts), end
+    return await collect_stream(get_backend(config), request)
 
 
 def count_steps(monkeypatch: pytest.MonkeyPatch, local: LocalModel) -> list[int]:
