@@ -62,6 +62,6 @@ DEMO_DEFAULTS = {
     "top_p": 0.9,
     "max_new_tokens": 128,
     "repetition_penalty": 1.1,
-    "dtype": "fp32",
+    "dtype": "auto",  # bf16 on CPUs that compute in it natively (twice as fast here), else fp32
     "device": "cpu",
 }

@@ -103,7 +103,11 @@ class LLM(models.Model):
     bnb_compute_dtype = models.CharField("compute dtype", max_length=10, choices=DType.choices, default="auto")
     adapter_path = models.CharField("LoRA adapter", max_length=500, blank=True)
     device = models.CharField(max_length=10, choices=Device.choices, default=Device.AUTO)
-    dtype = models.CharField(max_length=10, choices=DType.choices, default=DType.AUTO)
+    dtype = models.CharField(
+        max_length=10, choices=DType.choices, default=DType.AUTO,
+        help_text="auto: bf16 where the hardware computes in it natively (recent GPUs, CPUs with AVX512-BF16 or "
+        "AMX), else fp16 on a GPU and fp32 on a CPU.",
+    )
 
     # Licensing and availability
     license = models.CharField(max_length=100, blank=True)

