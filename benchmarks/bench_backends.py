@@ -230,7 +230,7 @@ def bench_rss() -> None:
 async def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--only", default="1,2,3,4,5")
-    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--runs", type=int, default=5, help="medians over this many runs: the machine is noisy")
     parser.add_argument("--dtypes", default="fp32,bf16", help="weights dtypes benchmarks 1-3 run in, one after another")
     args = parser.parse_args()
     only = set(args.only.split(","))
