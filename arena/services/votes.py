@@ -63,10 +63,11 @@ def cast_vote(turn: Turn, winner: str, voter: str) -> Vote:
     """Store the vote and its battle counts atomically; a second vote on the turn is refused."""
     conversation = turn.conversation
     contestants = list(
-        conversation.participants.filter(role=Participant.Role.CONTESTANT).select_related("llm").order_by("position")
+        conversation.participants.filter(role=Participant.Role.CONTESTANT)
+        .select_related("llm").only("position", "llm__slug").order_by("position")
     )
     _check_winner(conversation, winner, [p.label for p in contestants])
-    answers = list(turn.answers.all())
+    answers = list(turn.answers.only("status", "self_identified"))  # not the stored prompts and texts
     if any(a.status not in (Answer.Status.DONE, Answer.Status.FAILED, Answer.Status.STOPPED) for a in answers):
         raise ArenaError("Vote once every answer has finished.", "not_finished")
     # Names stay hidden only until the first vote of an anonymous battle reveals them.

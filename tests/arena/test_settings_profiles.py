@@ -78,3 +78,34 @@ def test_unsupported_database_url_is_a_clear_error() -> None:
     result = run_with({"DATABASE_URL": "mysql://u@h/db"}, "-c", PROBE)
     assert result.returncode != 0
     assert "DATABASE_URL scheme 'mysql' is not supported" in result.stderr
+
+
+REUSE_PROBE = """
+import asyncio, django
+django.setup()
+from channels.db import database_sync_to_async
+from django.db import connection
+from django.db.backends.signals import connection_created
+opened = []
+connection_created.connect(lambda sender, connection, **kw: opened.append(connection.alias))
+
+def query():
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+
+async def main():
+    for _ in range(3):  # as the WebSocket consumer calls the database, closing "old" connections around each call
+        await database_sync_to_async(query)()
+
+asyncio.run(main())
+print(len(opened))
+"""
+
+
+def test_embedded_database_connection_is_reused_across_websocket_calls(tmp_path: Path) -> None:
+    result = run_with({"ARENA_VAR_DIR": str(tmp_path)}, "-c", REUSE_PROBE)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == "1"
+    # Opt out, as a deployment sharing the file with many short-lived processes might.
+    result = run_with({"ARENA_VAR_DIR": str(tmp_path), "DB_CONN_MAX_AGE": "0"}, "-c", REUSE_PROBE)
+    assert result.stdout.strip().splitlines()[-1] == "3"
