@@ -10,6 +10,7 @@ django_asgi_app = get_asgi_application()
 
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
+from django.conf import settings  # noqa: E402
 from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler  # noqa: E402
 from django.urls import get_resolver  # noqa: E402
 
@@ -22,6 +23,11 @@ txaio.set_global_log_level("warn")
 # Import the URLconf (and what the views import) now, not on the first request, where it would
 # block the event loop, and every open socket, for seconds.
 URL_PATTERNS = get_resolver().url_patterns
+
+if settings.ARENA_PRELOAD_MODELS:
+    from arena.services.preload import preload_in_background
+
+    preload_in_background()
 
 application = ProtocolTypeRouter(
     {

@@ -196,6 +196,8 @@ LOGGING = {
 # --- the arena's own settings ---
 ARENA_MODEL_CACHE = Path(os.environ.get("ARENA_MODEL_CACHE", VAR_DIR / "models"))
 ARENA_MODEL_MEMORY_BUDGET_MB = envint("ARENA_MODEL_MEMORY_BUDGET_MB", 8192)
+# daphne loads the enabled local models at start, in the background (`make run` turns it on).
+ARENA_PRELOAD_MODELS = envbool("ARENA_PRELOAD_MODELS", False)
 ARENA_MAX_PROMPT_CHARS = envint("ARENA_MAX_PROMPT_CHARS", 12000)
 ARENA_MAX_TURNS = envint("ARENA_MAX_TURNS", 50)
 ARENA_PROMPTS_PER_MINUTE = envint("ARENA_PROMPTS_PER_MINUTE", 20)

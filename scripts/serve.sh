@@ -11,6 +11,7 @@ trap 'trap - INT TERM EXIT; kill 0 2>/dev/null; wait' INT TERM EXIT
 # The threads pool keeps many judge calls in flight per worker; models load once per worker process.
 # DEBUG=0 in the worker: with DEBUG on Django keeps every query in memory and runs extra ones on SQLite.
 DEBUG=0 "$BIN/celery" -A arena worker --pool threads --concurrency "${CELERY_CONCURRENCY:-16}" --loglevel INFO &
-"$BIN/daphne" -b "$HOST" -p "$PORT" arena.asgi:application &
+# The local models load in daphne while it already serves pages, not on the first battle.
+ARENA_PRELOAD_MODELS="${ARENA_PRELOAD_MODELS:-1}" "$BIN/daphne" -b "$HOST" -p "$PORT" arena.asgi:application &
 echo "The arena is at http://$HOST:$PORT/ (admin at /admin/). Ctrl-C stops it."
 wait -n
