@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from channels.db import database_sync_to_async
 from django.conf import settings
+from django.db.models import Prefetch
 from django.utils import timezone
 
 from arena.models import Answer, Conversation, Participant, Turn
@@ -17,6 +18,8 @@ from prompts.windows import get_window
 
 log = logging.getLogger(__name__)
 FINISHED = (Answer.Status.DONE, Answer.Status.FAILED, Answer.Status.STOPPED)
+UNFINISHED = (Answer.Status.PENDING, Answer.Status.STREAMING)
+REPLIED = (Answer.Status.DONE, Answer.Status.STOPPED)  # what a later turn's history keeps
 FINISH_FIELDS = [
     "status",
     "text",
@@ -40,40 +43,36 @@ class Prepared:
     backend: object  # arena.backends.Backend
 
 
-def participant_reply(turn: Turn, participant: Participant) -> str:
-    answer = turn.answers.filter(participant=participant).first()
-    if answer is None or answer.status not in (Answer.Status.DONE, Answer.Status.STOPPED):
-        return ""
-    return answer.text
+def reply_of(turn: Turn, participant: Participant | None) -> str:
+    """The participant's finished reply to `turn`, read from the turn's (prefetched) answers, or ""."""
+    answer = next((a for a in turn.answers.all() if participant and a.participant_id == participant.pk), None)
+    return answer.text if answer is not None and answer.status in REPLIED else ""
 
 
 def history(participant: Participant, turn: Turn) -> tuple[list[Message], list[int]]:
     """The participant's own conversation up to this turn, and the turn index of each message.
 
     An earlier exchange whose answer failed is left out whole, so no format sees two user messages in a row.
+    In a collaboration that shares the combined answer, a contestant sees the aggregator's reply as its own.
     """
+    conversation = participant.conversation
+    shared = None
+    if (conversation.mode == Conversation.Mode.COLLABORATE and settings.ARENA_COLLAB_SHARE_COMBINED
+            and participant.role == Participant.Role.CONTESTANT):
+        shared = conversation.participants.filter(role=Participant.Role.AGGREGATOR).first()
+    earlier = conversation.turns.filter(index__lt=turn.index).order_by("index").prefetch_related(
+        Prefetch("answers", queryset=Answer.objects.only("turn_id", "participant_id", "status", "text"))
+    )
     messages: list[Message] = []
     turn_of: list[int] = []
-    earlier = participant.conversation.turns.filter(index__lt=turn.index).order_by("index")
     for previous in earlier:
-        reply = previous_reply(participant, previous)
+        reply = reply_of(previous, shared) or reply_of(previous, participant)
         if reply:
             messages += [Message("user", previous.user_message), Message("assistant", reply)]
             turn_of += [previous.index, previous.index]
     messages.append(Message("user", turn.user_message))
     turn_of.append(turn.index)
     return messages, turn_of
-
-
-def previous_reply(participant: Participant, turn: Turn) -> str:
-    conversation = participant.conversation
-    share_combined = conversation.mode == Conversation.Mode.COLLABORATE and settings.ARENA_COLLAB_SHARE_COMBINED
-    if share_combined and participant.role == Participant.Role.CONTESTANT:
-        aggregator = conversation.participants.filter(role=Participant.Role.AGGREGATOR).first()
-        combined = participant_reply(turn, aggregator) if aggregator else ""
-        if combined:
-            return combined
-    return participant_reply(turn, participant)
 
 
 def window_for(conversation: Conversation, participant: Participant, max_new_tokens: int):
@@ -97,10 +96,11 @@ def prepare(answer: Answer, messages: list[Message] | None = None, turn_of: list
     messages = with_system_prompt(llm, messages)
     if messages[0].role == "system":
         turn_of = [-1, *turn_of]
-    backend = backend_for(llm)
-    params = generation_params(llm, tuple(prompt_format_for(llm).stop), participant.conversation.params)
+    backend, fmt = backend_for(llm), prompt_format_for(llm)
+    params = generation_params(llm, tuple(fmt.stop), participant.conversation.params)
+    # With the format, the budget counts the prompt as rendered (markers, default system prompts), not an estimate.
     window = window_for(participant.conversation, participant, params.max_new_tokens)(
-        messages, count_tokens=backend.count_tokens
+        messages, count_tokens=backend.count_tokens, fmt=fmt
     )
     rendered = render_prompt(llm, window.messages)
     answer.prompt_text = rendered.text or ""

@@ -19,7 +19,6 @@ from arena.services import answers, judging
 from evaluators.questions import Question as QuestionData
 
 MAX_MODELS = 26  # participant labels run A..Z
-UNFINISHED = (Answer.Status.PENDING, Answer.Status.STREAMING)
 
 
 class BatchRunError(ValueError):
@@ -140,7 +139,7 @@ def _plan(batch: BatchRun, llms: list[LLM]) -> None:
 
 
 def unfinished_participants(batch_id: int) -> list[int]:
-    waiting = Answer.objects.filter(turn__conversation__batch_run=batch_id, status__in=UNFINISHED)
+    waiting = Answer.objects.filter(turn__conversation__batch_run=batch_id, status__in=answers.UNFINISHED)
     return sorted(set(waiting.values_list("participant_id", flat=True)))
 
 
@@ -158,7 +157,7 @@ def generate(participant_id: int) -> list[int]:
     batch_id = participant.conversation.batch_run_id
     earlier_failed = False
     for answer in _answers_in_order(participant):
-        if answer.status in UNFINISHED:
+        if answer.status in answers.UNFINISHED:
             if not BatchRun.objects.filter(pk=batch_id, status=BatchRun.Status.RUNNING).exists():
                 return []
             answer = _answer(answer, earlier_failed)

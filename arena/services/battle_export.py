@@ -12,7 +12,8 @@ from itertools import combinations
 
 from django.db.models import Prefetch
 
-from arena.models import Answer, Conversation, ImportedBattle, PairCount, Participant, Turn, Vote
+from arena.models import Conversation, ImportedBattle, PairCount, Participant, Turn, Vote
+from arena.services.answers import REPLIED
 from arena.services.votes import PAIR_WINNERS, source_for
 from evaluators.battles_io import Battle
 
@@ -20,7 +21,6 @@ VOTE_SOURCES = (PairCount.Source.HUMAN_ANONYMOUS, PairCount.Source.HUMAN_NAMED, 
 EXPORT_SOURCES = (*VOTE_SOURCES, PairCount.Source.IMPORTED)
 # Votes on answers that named their own model are left out unless asked for, as FastChat drops them.
 DEFAULT_SOURCES = (PairCount.Source.HUMAN_ANONYMOUS, PairCount.Source.HUMAN_NAMED, PairCount.Source.IMPORTED)
-REPLY_STATUSES = (Answer.Status.DONE, Answer.Status.STOPPED)
 CHUNK = 500
 
 
@@ -93,7 +93,7 @@ def side_messages(turns: list[Turn], participant: Participant) -> list[dict[str,
     messages = []
     for turn in turns:
         answer = next((a for a in turn.answers.all() if a.participant_id == participant.pk), None)
-        replied = answer is not None and answer.status in REPLY_STATUSES
+        replied = answer is not None and answer.status in REPLIED
         if replied or turn is turns[-1]:
             messages += [
                 {"role": "user", "content": turn.user_message},

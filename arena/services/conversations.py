@@ -12,6 +12,7 @@ from django.db.models import Count, F
 from django.utils import timezone
 
 from arena.models import LLM, Answer, Conversation, Participant, Turn
+from arena.services.answers import UNFINISHED
 
 MIN_NAMED, MAX_NAMED = 2, 6
 ROUND_PARAMS = {"temperature": (0.0, 2.0), "top_p": (0.01, 1.0), "max_new_tokens": (1, 4096)}
@@ -137,7 +138,7 @@ def check_prompt(conversation: Conversation, text: str, visitor: str) -> str:
         raise ArenaError(
             f"This conversation reached {settings.ARENA_MAX_TURNS} turns; start a new one.", "too_many_turns"
         )
-    if Answer.objects.filter(turn__conversation=conversation, status__in=["pending", "streaming"]).exists():
+    if Answer.objects.filter(turn__conversation=conversation, status__in=UNFINISHED).exists():
         raise ArenaError("Wait until every answer has finished (or press stop).", "busy")
     since = timezone.now() - timedelta(minutes=1)
     recent = Turn.objects.filter(conversation__visitor=visitor, created__gte=since).count()

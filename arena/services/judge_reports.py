@@ -3,7 +3,9 @@
 import math
 from typing import Any
 
-from arena.models import LLM, JudgeRun, Participant, Turn, Verdict
+from django.db.models import Count, Q
+
+from arena.models import LLM, JudgeRun, Participant, Verdict
 from evaluators.agreement import agreement, inconsistency_rate
 
 HUMAN_AS_PAIR = {"A": "A", "B": "B", "tie": "tie", "bothbad": "tie"}
@@ -90,18 +92,17 @@ def wilson(wins: float, n: int, z: float = 1.96) -> tuple[float, float]:
 
 def collaboration_summary() -> list[dict]:
     """Does collaboration help? Per aggregator: human votes (combined vs best single) and judge verdicts."""
-    rows: dict[str, dict] = {}
-    aggregators = Participant.objects.filter(role=Participant.Role.AGGREGATOR).select_related("llm")
-    for p in aggregators:
-        row = rows.setdefault(
-            p.llm.slug,
-            {"aggregator": p.llm.name, "votes": 0, "combined_wins": 0, "judged": 0, "judge_combined_wins": 0.0},
-        )
-        for vote_winner in Turn.objects.filter(conversation=p.conversation_id, vote__isnull=False).values_list(
-            "vote__winner", flat=True
-        ):
-            row["votes"] += 1
-            row["combined_wins"] += vote_winner == "combined"
+    vote = "conversation__turns__vote"
+    per_aggregator = (
+        Participant.objects.filter(role=Participant.Role.AGGREGATOR)
+        .values("llm__slug", "llm__name").order_by()
+        .annotate(votes=Count(vote), combined_wins=Count(vote, filter=Q(**{f"{vote}__winner": "combined"})))
+    )
+    rows = {
+        r["llm__slug"]: {"aggregator": r["llm__name"], "votes": r["votes"], "combined_wins": r["combined_wins"],
+                         "judged": 0, "judge_combined_wins": 0.0}
+        for r in per_aggregator
+    }
     judged = Verdict.objects.filter(order=0, counted=True, run__target=JudgeRun.Target.COLLABORATION).exclude(final="")
     for v in judged.select_related("answer_a__participant__llm"):
         row = rows.get(v.answer_a.participant.llm.slug)
@@ -116,8 +117,6 @@ def collaboration_summary() -> list[dict]:
 
 def batch_progress(batch: Any) -> dict:
     """A batch run's progress bar, with the judge run that follows it once one exists."""
-    from arena.models import JudgeRun
-
     judge = JudgeRun.objects.filter(batch_run=batch).order_by("-pk").first()
     return {"id": batch.pk, **_bar(batch), "judge_run": judge.pk if judge else None,
             "judge": _bar(judge) if judge else None}

@@ -216,7 +216,8 @@ def board(filters: Filters) -> Board:
 
 def history(source: str) -> dict[str, list[tuple[str, float]]]:
     """Each model's rating in the latest snapshots, oldest first, for the rating-over-time chart."""
-    snapshots = list(LeaderboardSnapshot.objects.filter(source=source).order_by("-created")[:HISTORY_POINTS])
+    latest = LeaderboardSnapshot.objects.filter(source=source).order_by("-created").only("created", "rows")
+    snapshots = list(latest[:HISTORY_POINTS])  # not `extra`: three N x N matrices each
     series: dict[str, list[tuple[str, float]]] = {}
     for snapshot in reversed(snapshots):
         for row in snapshot.rows:

@@ -13,7 +13,7 @@ import asyncio
 import logging
 import threading
 
-from django.db import close_old_connections, connection
+from django.db import connection
 
 from arena.backends.conf import memory_budget_mb
 from arena.models import LLM
@@ -54,7 +54,6 @@ def preload_in_background() -> threading.Thread:
 
 def _preload_logged() -> None:
     try:
-        close_old_connections()
         warm = preload()
         log.info("local models warm: %s", ", ".join(warm) or "none")
     except Exception:

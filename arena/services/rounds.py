@@ -63,7 +63,8 @@ def state(conversation: Conversation) -> dict:
     visible = names_visible(conversation)
     participants = conversation.participants.select_related("llm").order_by("position")
     turns = []
-    for turn in conversation.turns.order_by("index").prefetch_related("answers__participant__llm"):
+    ordered = conversation.turns.order_by("index").select_related("vote")
+    for turn in ordered.prefetch_related("answers__participant__llm"):
         vote = getattr(turn, "vote", None)
         turns.append({
             "index": turn.index, "text": turn.user_message,

@@ -47,7 +47,8 @@ def inspector(answer: Answer) -> dict:
 
 def turns(conversation: Conversation, visible: bool) -> list[dict]:
     result = []
-    for turn in conversation.turns.order_by("index").prefetch_related("answers__participant__llm"):
+    ordered = conversation.turns.order_by("index").select_related("vote")
+    for turn in ordered.prefetch_related("answers__participant__llm"):
         answers = [
             {
                 "label": a.participant.label, "status": a.status, "error": shown_error(a, visible),
@@ -64,9 +65,9 @@ def turns(conversation: Conversation, visible: bool) -> list[dict]:
 
 def participant_messages(conversation: Conversation, participant: Participant) -> list[Message]:
     messages: list[Message] = []
-    for turn in conversation.turns.order_by("index"):
+    for turn in conversation.turns.order_by("index").prefetch_related("answers"):
         messages.append(Message("user", turn.user_message))
-        answer = turn.answers.filter(participant=participant).first()
+        answer = next((a for a in turn.answers.all() if a.participant_id == participant.pk), None)
         if answer is not None and answer.text:
             messages.append(Message("assistant", answer.text))
     return messages

@@ -6,7 +6,8 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from arena.models import Answer, Conversation, PairCount, Participant, Turn, Vote
+from arena.models import Conversation, PairCount, Participant, Turn, Vote
+from arena.services.answers import FINISHED
 from arena.services.conversations import ArenaError
 
 PAIR_WINNERS = {"A": "model_a", "B": "model_b", "tie": "tie", "bothbad": "tie (bothbad)"}
@@ -68,7 +69,7 @@ def cast_vote(turn: Turn, winner: str, voter: str) -> Vote:
     )
     _check_winner(conversation, winner, [p.label for p in contestants])
     answers = list(turn.answers.only("status", "self_identified"))  # not the stored prompts and texts
-    if any(a.status not in (Answer.Status.DONE, Answer.Status.FAILED, Answer.Status.STOPPED) for a in answers):
+    if any(a.status not in FINISHED for a in answers):
         raise ArenaError("Vote once every answer has finished.", "not_finished")
     # Names stay hidden only until the first vote of an anonymous battle reveals them.
     names_hidden = conversation.mode == Conversation.Mode.ANONYMOUS and not Vote.objects.filter(
