@@ -1,7 +1,6 @@
 """Celery tasks: they take ids, call a service, and own only retries."""
 
 import logging
-import random
 import uuid
 
 from celery import Task, current_app, shared_task
@@ -9,6 +8,8 @@ from celery.signals import worker_ready
 from django.conf import settings
 from django.core.cache import cache
 from django.db import OperationalError
+
+from arena.backends.retry import backoff_delay
 
 log = logging.getLogger(__name__)
 REFRESH_PENDING = "arena:leaderboard-refresh-pending"
@@ -49,8 +50,7 @@ def retry_delay(exc: BaseException, retries: int) -> float:
     retry_after = getattr(exc, "retry_after", None)
     if retry_after is not None:
         return min(max(float(retry_after), 0.0), MAX_RETRY_AFTER_S)
-    ceiling = min(RETRY_CAP_S, RETRY_BASE_S * 2**retries)
-    return ceiling / 2 + random.uniform(0, ceiling / 2)
+    return backoff_delay(retries, RETRY_BASE_S, RETRY_CAP_S)
 
 
 @shared_task(bind=True, ignore_result=True, max_retries=JUDGE_MAX_RETRIES)

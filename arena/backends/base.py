@@ -57,14 +57,17 @@ class Backend(ABC):
             raise BadRequest(self._wrong_input("chat messages", "a prompt"))
         if request.params.num_return_sequences != 1:
             raise InvalidParameters(
-                f"model {self.config.slug!r}: the {self.kind} backend streams one answer per request; "
+                f"model {self.config.slug!r}: {self.label()} streams one answer per request; "
                 "num_return_sequences must be 1 (send several requests instead)",
                 field="num_return_sequences",
             )
 
+    def label(self) -> str:
+        """How error messages name this backend."""
+        return f"the {self.kind} backend"
+
     def _wrong_input(self, wanted: str, got: str) -> str:
-        mode = f" in {self.config.api_mode} mode" if self.kind == "openai" else ""
         return (
-            f"model {self.config.slug!r}: the {self.kind} backend{mode} needs {wanted}, got {got}; "
+            f"model {self.config.slug!r}: {self.label()} needs {wanted}, got {got}; "
             "render the row's prompt format for prompt backends, pass messages for chat endpoints"
         )

@@ -19,7 +19,7 @@ import torch
 
 from arena.backends.errors import BackendError
 from arena.backends.events import FinishReason
-from arena.backends.kv_batch import DecodeBatch, ModelRunner
+from arena.backends.kv_batch import BASE_ADAPTER, DecodeBatch, ModelRunner
 from arena.backends.params import GenerationParams
 from arena.backends.sampling import next_tokens
 
@@ -44,7 +44,7 @@ class Sequence:
     max_new_tokens: int
     eos_ids: frozenset[int]
     emit: Callable[[int | Finished], None]
-    adapter: str = "__base__"
+    adapter: str = BASE_ADAPTER
     generator: torch.Generator | None = None
     generated: list[int] = field(default_factory=list)
     cancelled: bool = False
@@ -130,7 +130,7 @@ class Batcher:
     def _admit(
         self, arrivals: list[Sequence], active: list[Sequence], batch: DecodeBatch | None
     ) -> tuple[list[Sequence], DecodeBatch | None]:
-        arrivals = _without_cancelled(arrivals)
+        arrivals = [arrivals[i] for i in _live_rows(arrivals)]
         if not arrivals:
             return active, batch
         fresh, logits = self.runner.prefill([s.prompt_ids for s in arrivals], [s.adapter for s in arrivals])
@@ -147,10 +147,7 @@ class Batcher:
         return active + arrivals, batch
 
     def _step(self, active: list[Sequence], batch: DecodeBatch | None) -> tuple[list[Sequence], DecodeBatch | None]:
-        live = [i for i, seq in enumerate(active) if not seq.cancelled]
-        for seq in active:
-            if seq.cancelled:
-                seq.finish("cancelled")
+        live = _live_rows(active)
         if not live or batch is None:
             return [], None
         batch.select(live)
@@ -165,11 +162,15 @@ class Batcher:
         return [active[i] for i in keep], batch
 
 
-def _without_cancelled(seqs: list[Sequence]) -> list[Sequence]:
-    for seq in seqs:
+def _live_rows(seqs: list[Sequence]) -> list[int]:
+    """Finish the cancelled sequences; the rows of the others."""
+    live = []
+    for row, seq in enumerate(seqs):
         if seq.cancelled:
             seq.finish("cancelled")
-    return [seq for seq in seqs if not seq.cancelled]
+        else:
+            live.append(row)
+    return live
 
 
 def _deliver(seqs: list[Sequence], tokens: list[int]) -> list[int]:

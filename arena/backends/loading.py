@@ -5,6 +5,7 @@ from __future__ import annotations
 import ctypes
 import importlib.util
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from arena.backends.config import BackendConfig
@@ -97,7 +98,7 @@ def load_model(config: BackendConfig, key: ModelKey) -> tuple[Any, Any]:
     options = _load_options(config, key)
     try:
         model = transformers.AutoModelForCausalLM.from_pretrained(weights, **options)
-        tokenizer = transformers.AutoTokenizer.from_pretrained(weights)
+        tokenizer = _tokenizer_at(weights)
     except OSError as exc:
         raise ModelLoadFailed(
             f"model {config.slug!r}: could not load {config.source!r} ({exc}); check the path, "
@@ -122,13 +123,19 @@ def _release_freed_memory() -> None:
 
 
 def load_tokenizer(config: BackendConfig) -> Any:
-    import transformers
-
     weights = local_weights(config.slug, resolve_source(config.slug, config.source, config.gguf_file))
     try:
-        return transformers.AutoTokenizer.from_pretrained(weights)
+        return _tokenizer_at(weights)
     except OSError as exc:
         raise ModelLoadFailed(f"model {config.slug!r}: could not load its tokenizer ({exc})") from exc
+
+
+@lru_cache(maxsize=32)
+def _tokenizer_at(weights: Any) -> Any:
+    """One tokenizer per weights folder and process, shared by the model, token counting and chat templates."""
+    import transformers
+
+    return transformers.AutoTokenizer.from_pretrained(weights)
 
 
 def describe(key: ModelKey) -> str:

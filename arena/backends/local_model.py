@@ -50,11 +50,9 @@ class LocalModel:
 
     def attach_adapter(self, slug: str, path: str) -> str:
         """Load the LoRA adapter at `path` onto this base once; return the name batches refer to it by."""
-        if not path:
-            return BASE_ADAPTER
+        if (name := self.adapter_name(path)) is not None:
+            return name
         folder = os.path.abspath(path)
-        if folder in self.adapters:
-            return self.adapters[folder]
         if not os.path.isfile(os.path.join(folder, "adapter_config.json")):
             raise ModelLoadFailed(f"model {slug!r}: {folder} is not a peft adapter folder (no adapter_config.json)")
         name = "adapter_" + hashlib.sha256(folder.encode()).hexdigest()[:12]

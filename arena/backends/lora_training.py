@@ -16,6 +16,7 @@ from typing import Any
 
 from arena.backends.config import BackendConfig
 from arena.backends.loading import ModelKey, load_model
+from arena.backends.transformers_backend import encode
 
 IGNORED_LABEL = -100  # what the loss skips: the prompt's tokens
 METADATA_FILE = "arena-lora.json"
@@ -122,7 +123,7 @@ def train_lora(
 def _tokenize(tokenizer: Any, prompt: str, completion: str, options: TrainingOptions) -> tuple[Any, Any]:
     import torch
 
-    prompt_ids = tokenizer(prompt, add_special_tokens=False)["input_ids"]
+    prompt_ids = encode(tokenizer, prompt)  # as served: with BOS where the tokenizer adds one
     completion_ids = tokenizer(completion, add_special_tokens=False)["input_ids"]
     ids = (prompt_ids + completion_ids)[: options.max_length]
     labels = ([IGNORED_LABEL] * len(prompt_ids) + completion_ids)[: options.max_length]

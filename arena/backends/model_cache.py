@@ -70,10 +70,6 @@ class ModelCache(Generic[K, V]):
         with self._lock:
             return sum(entry.size_mb for entry in self._entries.values())
 
-    def clear(self) -> None:
-        with self._lock:
-            self._entries.clear()
-
     def _touch(self, key: K) -> V | None:
         entry = self._entries.get(key)
         if entry is not None:

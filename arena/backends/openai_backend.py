@@ -71,6 +71,9 @@ class OpenAIBackend(Backend):
     def input_kind(self) -> InputKind:
         return "messages" if self.config.api_mode == "chat" else "prompt"
 
+    def label(self) -> str:
+        return f"the {self.kind} backend in {self.config.api_mode} mode"
+
     async def load(self) -> None:
         """Check the endpoint answers (the admin's "test connection")."""
         try:

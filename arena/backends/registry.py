@@ -49,9 +49,3 @@ def get_backend(config: BackendConfig) -> Backend:
         while len(_instances) > MAX_CACHED_BACKENDS:
             _instances.popitem(last=False)
     return backend
-
-
-def clear_backends() -> None:
-    """Forget cached backends (tests; the model cache keeps its weights)."""
-    with _lock:
-        _instances.clear()

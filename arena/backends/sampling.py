@@ -14,7 +14,9 @@ def next_tokens(logits: torch.Tensor, sequences: list[Sequence]) -> list[int]:
     """One token per row of `logits` ([batch, vocab]); row i belongs to sequences[i]."""
     if all(seq.plain_greedy for seq in sequences):
         return logits.argmax(dim=-1).tolist()
-    return [_choose(row, seq) for row, seq in zip(logits.float(), sequences, strict=True)]
+    # Sampling rows run on the CPU whatever the model's device: the seeded generators and the penalty
+    # bookkeeping (token ids in Python lists) live there, and one row per sequence is cheap to copy.
+    return [_choose(row, seq) for row, seq in zip(logits.float().cpu(), sequences, strict=True)]
 
 
 def _choose(scores: torch.Tensor, seq: Sequence) -> int:

@@ -29,10 +29,6 @@ class Source:
     location: str
     gguf_file: str = ""
 
-    @property
-    def is_local(self) -> bool:
-        return os.path.isdir(self.location)
-
 
 def resolve_source(slug: str, source: str, gguf_file: str = "") -> Source:
     if not source:

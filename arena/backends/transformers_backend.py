@@ -56,16 +56,12 @@ class TransformersBackend(Backend):
 
         return LOCAL_MODELS.peek(self.key)
 
-    async def render_chat_template(self, messages: list[dict[str, str]]) -> str:
-        """The prompt the tokenizer's own chat template makes of `messages`, ready for generation."""
-        local, _ = await self._local()
-        if not getattr(local.tokenizer, "chat_template", None):
-            raise BadRequest(f"model {self.config.slug!r}: its tokenizer has no chat template; pick a prompt format")
-        return local.tokenizer.apply_chat_template(messages, tokenize=False, add_generation_prompt=True)
-
     def count_tokens(self, text: str) -> int:
-        """Exact, with the model's tokenizer (loaded on its own if the model is not; call after load())."""
-        return len(encode(self._count_tokenizer(), text))
+        """Exact, with the model's tokenizer (loaded on its own if the model is not): the tokens of `text` as
+        it stands, none added, as the windows count each message and then the whole rendered prompt."""
+        from prompts.counting import counter_for_tokenizer
+
+        return counter_for_tokenizer(self._count_tokenizer())(text)
 
     def _count_tokenizer(self) -> Any:
         local = self.loaded_model()
@@ -85,15 +81,14 @@ class TransformersBackend(Backend):
             local = LOCAL_MODELS.get_if_loaded(self._key)
             if local is not None and (adapter := local.adapter_name(self.config.adapter_path)) is not None:
                 return local, adapter  # warm: no thread hop before the request reaches the scheduler
-        local = await asyncio.to_thread(self._load_local)
-        adapter = await asyncio.to_thread(local.attach_adapter, self.config.slug, self.config.adapter_path)
-        return local, adapter
+        return await asyncio.to_thread(self._load_local)
 
-    def _load_local(self) -> LocalModel:
+    def _load_local(self) -> tuple[LocalModel, str]:
         from arena.backends.local_model import LOCAL_MODELS, LocalModel
 
         key = self.key
-        return LOCAL_MODELS.get(key, lambda: LocalModel.load(self.config, key))
+        local = LOCAL_MODELS.get(key, lambda: LocalModel.load(self.config, key))
+        return local, local.attach_adapter(self.config.slug, self.config.adapter_path)
 
     async def _stream(self, request: GenerationRequest) -> AsyncIterator[StreamEvent]:
         clock = StatsClock()
@@ -145,7 +140,7 @@ class TransformersBackend(Backend):
         params = request.params
         generator = None
         if params.seed is not None and not params.greedy:
-            generator = torch.Generator(device=local.runner.device).manual_seed(params.seed)
+            generator = torch.Generator().manual_seed(params.seed)  # on the CPU, as sampling is
         return Sequence(
             prompt_ids=prompt_ids,
             params=params,

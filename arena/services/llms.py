@@ -47,16 +47,11 @@ def backend_for(llm: LLM):
     return get_backend(backend_config(llm))
 
 
-@lru_cache(maxsize=32)
-def _tokenizer(config: object) -> object:
-    from arena.backends.loading import load_tokenizer
-
-    return load_tokenizer(config)
-
-
 @lru_cache(maxsize=64)
 def _chat_template_format(config: object) -> object:
-    return get_format("hf-chat-template", tokenizer=_tokenizer(config))
+    from arena.backends.loading import load_tokenizer  # shared with the model's own tokenizer
+
+    return get_format("hf-chat-template", tokenizer=load_tokenizer(config))
 
 
 def prompt_format_for(llm: LLM):

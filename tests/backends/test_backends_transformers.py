@@ -18,8 +18,10 @@ from arena.backends import (
     StreamEnd,
     get_backend,
 )
+from arena.backends.loading import load_tokenizer
 from arena.backends.local_model import LocalModel
 from arena.backends.transformers_backend import TransformersBackend
+from prompts import Message, get_format
 
 pytestmark = pytest.mark.slow
 GREEDY = GenerationParams(temperature=0, max_new_tokens=40)
@@ -169,7 +171,8 @@ async def test_prompt_longer_than_the_context_is_refused(demo_config: BackendCon
 async def test_tokens_and_chat_template(demo_config: BackendConfig) -> None:
     backend = get_backend(demo_config)
     assert backend.count_tokens(FRANCE) == 16
-    rendered = await backend.render_chat_template([{"role": "user", "content": "What is the capital of France?"}])
+    template = get_format("hf-chat-template", tokenizer=load_tokenizer(demo_config))  # the model's own tokenizer
+    rendered = template.render([Message("user", "What is the capital of France?")], add_generation_prompt=True)
     assert rendered.endswith(FRANCE)
 
 
