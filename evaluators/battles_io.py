@@ -273,11 +273,9 @@ def _time_stamp(value: object) -> float | str | None:
 
 
 def _csv_bool(text: str) -> bool | str | None:
-    word = text.lower()
-    if not word:
-        return None
-    if word in TRUE_WORDS or word in FALSE_WORDS:
-        return word in TRUE_WORDS
+    value = CSV_BOOLS.get(text.lower(), _INVALID)
+    if value is not _INVALID:
+        return value
     return f"anony must be one of true/false/1/0/yes/no or empty, got {text!r}"
 
 

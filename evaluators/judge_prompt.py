@@ -2,28 +2,15 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 
 from evaluators.judge_errors import PromptError
 from evaluators.judge_templates import JudgeTemplate
+from prompts.delimiters import neutralize  # every inserted text goes through it
 
 Message = dict[str, str]
 
-# Templates delimit every untrusted text with lines such as "[The Start of Assistant A's Answer]".
-# Any text we insert that imitates such a line would let an answer close its own block and open a
-# fake one, so its square brackets become parentheses.
-_DELIMITER_LOOKALIKE = re.compile(r"\[(\s*the\s+(?:start|end)\s+of[^\[\]\n]*)(\]?)", re.IGNORECASE)
 _ROLE_HEADERS = {"user": "### User:", "assistant": "### Assistant:"}
-
-
-def neutralize(text: str) -> str:
-    """Return text with anything that imitates a template delimiter defused."""
-    return _DELIMITER_LOOKALIKE.sub(_defuse, text)
-
-
-def _defuse(match: re.Match[str]) -> str:
-    return "(" + match.group(1) + (")" if match.group(2) else "")
 
 
 def build_pair_prompt(

@@ -87,12 +87,8 @@ def parse_question_line(line: str) -> Question:
         raise _BadLine(f"not valid JSON ({error.msg} at column {error.colno})") from None
     if not isinstance(record, dict):
         raise _BadLine("expected a JSON object")
-    return Question(
-        qid=_qid(record),
-        category=_category(record),
-        turns=_turns(record),
-        reference=_reference(record),
-    )
+    turns = _turns(record)
+    return Question(qid=_qid(record), category=_category(record), turns=turns, reference=_reference(record, len(turns)))
 
 
 def _qid(record: dict) -> str:
@@ -128,10 +124,10 @@ def _turn_texts(value: object, key: str) -> list[str]:
     return texts
 
 
-def _reference(record: dict) -> list[str] | None:
+def _reference(record: dict, turns: int) -> list[str] | None:
     if record.get("reference") is None:
         return None
     reference = _turn_texts(record["reference"], "reference")
-    if len(reference) > len(_turns(record)):
-        raise _BadLine(f"'reference' has {len(reference)} entries but there are only {len(_turns(record))} turns")
+    if len(reference) > turns:
+        raise _BadLine(f"'reference' has {len(reference)} entries but there are only {turns} turns")
     return reference

@@ -6,6 +6,7 @@ function that takes battles accepts plain ``(model_a, model_b, winner)`` tuples 
 ordering).
 """
 
+import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from itertools import repeat
@@ -16,6 +17,11 @@ import numpy as np
 WIN_A, WIN_B, TIE, TIE_BOTHBAD = 0, 1, 2, 3
 WINNER_CODES = {"model_a": WIN_A, "model_b": WIN_B, "tie": TIE, "tie (bothbad)": TIE_BOTHBAD}
 WINNERS = tuple(WINNER_CODES)
+# The leaderboard's scale, as Chatbot Arena's: ratings average 1000; 400 points are a factor of 10 in odds.
+INIT_RATING = 1000.0
+SCALE = 400.0
+BASE = 10.0
+ELO_PER_LOG_ODDS = SCALE / math.log(BASE)
 MAX_LISTED_PROBLEMS = 20
 
 
@@ -123,3 +129,8 @@ def in_time_order(battles: Iterable[Sequence[Any]]) -> list[Sequence[Any]]:
         order = sorted(range(len(rows)), key=stamps.__getitem__)
         return [rows[i] for i in order]
     return rows
+
+
+def score_a(outcome: np.ndarray) -> np.ndarray:
+    """Model A's score per battle code: 1 for a win, 0.5 for either kind of tie, 0 for a loss."""
+    return np.where(outcome == WIN_A, 1.0, np.where(outcome >= TIE, 0.5, 0.0))

@@ -9,14 +9,9 @@ import math
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-import numpy as np
-
-from evaluators.ratings_battle import TIE, WIN_A, EncodedBattles, encode_battles
+from evaluators.ratings_battle import BASE, INIT_RATING, SCALE, EncodedBattles, encode_battles, score_a
 
 K_FACTOR = 4.0
-SCALE = 400.0
-BASE = 10.0
-INIT_RATING = 1000.0
 
 
 def online_elo(
@@ -38,12 +33,10 @@ def online_elo_encoded(
     init: float = INIT_RATING,
 ) -> dict[str, float]:
     """`online_elo` for battles already encoded."""
-    # Score of model_a per outcome code: 1 for a win, 0 for a loss, 0.5 for either tie.
-    score_a = np.where(battles.outcome == WIN_A, 1.0, np.where(battles.outcome >= TIE, 0.5, 0.0))
     ratings = _replay(
         battles.model_a.tolist(),
         battles.model_b.tolist(),
-        score_a.tolist(),
+        score_a(battles.outcome).tolist(),
         [float(init)] * len(battles.models),
         k,
         math.log(base) / scale,

@@ -16,18 +16,15 @@ widened to at least the normal (Laplace) interval from the penalized likelihood'
 which is wide exactly when the data are thin.
 """
 
-import math
 from dataclasses import dataclass
 
 import numpy as np
 from scipy.stats import norm
 
+from evaluators.ratings_battle import ELO_PER_LOG_ODDS, INIT_RATING
 from evaluators.ratings_bt import PRIOR_PRECISION, Pairs, fit_bt, fit_bt_near, hessian
 from evaluators.ratings_counts import Counts, model_totals
 
-INIT_RATING = 1000.0
-SCALE = 400.0
-ELO_PER_LOG_ODDS = SCALE / math.log(10.0)
 # Bootstrap fits stop at steps below this (log-odds; 2e-5 rating points), far finer than
 # the quantiles they feed.
 BOOTSTRAP_TOLERANCE = 1e-7

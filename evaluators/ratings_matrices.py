@@ -10,6 +10,7 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
+from evaluators.ratings_battle import BASE, SCALE
 from evaluators.ratings_counts import Counts
 from evaluators.ratings_intervals import UnknownModel
 
@@ -31,7 +32,7 @@ def win_rate_matrix(counts: Counts, models: Sequence[str] | None = None) -> Matr
 
 
 def predicted_win_rate_matrix(
-    ratings: Mapping[str, float], models: Sequence[str] | None = None, scale: float = 400.0, base: float = 10.0
+    ratings: Mapping[str, float], models: Sequence[str] | None = None, scale: float = SCALE, base: float = BASE
 ) -> Matrix:
     """Win probability the ratings predict: ``1 / (1 + base ** ((r_col - r_row) / scale))``.
 

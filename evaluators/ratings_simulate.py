@@ -5,14 +5,11 @@ Bradley-Terry exactly, so the fit should recover ``ratings``; ties are drawn ind
 strength and shrink fitted rating differences, which changes the scale but not the order.
 """
 
-import math
 from dataclasses import dataclass
 
 import numpy as np
 
-from evaluators.ratings_battle import TIE, WIN_A, WIN_B, WINNERS, Battle, EncodedBattles
-
-ELO_PER_LOG_ODDS = 400.0 / math.log(10.0)
+from evaluators.ratings_battle import ELO_PER_LOG_ODDS, INIT_RATING, TIE, WIN_A, WIN_B, WINNERS, Battle, EncodedBattles
 
 
 @dataclass(frozen=True)
@@ -23,7 +20,7 @@ class Simulation:
     @property
     def ratings(self) -> np.ndarray:
         """True ratings on the leaderboard's scale (mean 1000)."""
-        return 1000.0 + ELO_PER_LOG_ODDS * self.strengths
+        return INIT_RATING + ELO_PER_LOG_ODDS * self.strengths
 
     def rows(self, start_time: float = 1.7e9) -> list[Battle]:
         """The battles as `Battle` rows, one second apart."""

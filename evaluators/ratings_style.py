@@ -23,7 +23,7 @@ from typing import Any, NamedTuple
 import numpy as np
 from scipy.special import expit
 
-from evaluators.ratings_battle import TIE, WIN_A, BattleError, EncodedBattles
+from evaluators.ratings_battle import BattleError, EncodedBattles, score_a
 from evaluators.ratings_bt import (
     MAX_CHORD_ITERATIONS,
     MAX_HALVINGS,
@@ -133,7 +133,7 @@ class _Design(NamedTuple):
 
     @classmethod
     def build(cls, battles: EncodedBattles, features: np.ndarray) -> "_Design":
-        outcome = np.where(battles.outcome == WIN_A, 1.0, np.where(battles.outcome >= TIE, 0.5, 0.0))
+        outcome = score_a(battles.outcome)
         return cls(battles.model_a, battles.model_b, outcome, features, len(battles.models))
 
     def logits(self, params: np.ndarray) -> np.ndarray:

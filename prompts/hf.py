@@ -12,7 +12,7 @@ from typing import Any
 from prompts.catalog import SPECS
 from prompts.errors import InvalidFormatOptions, ParseError, PromptError, TemplateFailed
 from prompts.messages import Message, MessageLike, check_conversation, to_messages
-from prompts.spec import TemplateFormat
+from prompts.spec import renders_back
 
 Renderer = Callable[[list[dict[str, str]], bool], str]
 
@@ -57,14 +57,15 @@ class HFChatTemplateFormat:
     def parse(self, text: str) -> list[Message]:
         """Messages from ``text`` when a known text format reads it and this template
         renders those messages back to exactly ``text``."""
+        from prompts.registry import get_format  # the registry imports this module
+
         for spec in SPECS:
-            candidate = TemplateFormat(spec)
             try:
-                messages = candidate.parse(text)
-                if any(self.render(messages, gen) == text for gen in (True, False)):
-                    return messages
+                messages = get_format(spec.name).parse(text)
             except PromptError:
                 continue
+            if renders_back(self, messages, text):
+                return messages
         raise ParseError("this chat template's output does not match any known format")
 
     def recognizes(self, text: str) -> bool:

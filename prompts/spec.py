@@ -137,13 +137,7 @@ class TemplateFormat:
         contents = [m.content for m in messages if m != self._default_system]
         if any(marker in content for content in contents for marker in self._markers):
             return False
-        return any(self._renders_as(messages, gen, text) for gen in (True, False))
-
-    def _renders_as(self, messages: list[Message], add_generation_prompt: bool, text: str) -> bool:
-        try:
-            return self.render(messages, add_generation_prompt) == text
-        except PromptError:
-            return False
+        return renders_back(self, messages, text)
 
     def turn_text(self, message: Message) -> str:
         """The text one message adds to a prompt (for token estimates; a system prompt folded
@@ -234,3 +228,15 @@ def _lookahead(spec: FormatSpec) -> str:
     if "" in prefixes:  # a turn with no prefix could start anywhere
         return ""
     return "(?=" + "|".join(re.escape(p) for p in prefixes) + r"|\Z)"
+
+
+def renders_back(fmt: object, messages: list[Message], text: str) -> bool:
+    """Does `fmt` render `messages` to exactly `text`, as an open prompt or as a closed transcript?
+    Each way is tried on its own: a transcript ending with an answer cannot be rendered open."""
+    for add_generation_prompt in (True, False):
+        try:
+            if fmt.render(messages, add_generation_prompt) == text:
+                return True
+        except PromptError:
+            continue
+    return False

@@ -187,21 +187,9 @@ class TokenBudget:
             kept = _with_system(msgs, turns[_drop_for(turns, costs, count - self.available) :])
 
 
-def full() -> Full:
-    return Full()
-
-
-def last_n(n: int) -> LastN:
-    return LastN(n)
-
-
-def token_budget(
-    context_length: int, reserve_for_answer: int = 0, tokens_per_message: int = TOKENS_PER_MESSAGE
-) -> TokenBudget:
-    return TokenBudget(context_length, reserve_for_answer, tokens_per_message)
-
-
-_STRATEGIES: dict[str, Callable[..., Strategy]] = {"full": full, "last_n": last_n, "token_budget": token_budget}
+# The strategies are their own factories: get_window checks parameters against the class signatures.
+full, last_n, token_budget = Full, LastN, TokenBudget
+_STRATEGIES: dict[str, Callable[..., Strategy]] = {"full": Full, "last_n": LastN, "token_budget": TokenBudget}
 
 
 def available_windows() -> list[str]:
@@ -216,7 +204,8 @@ def get_window(name: str, **params: Any) -> Strategy:
     try:
         signature.bind(**params)
     except TypeError as exc:
-        raise InvalidWindow(f"window {name!r} takes {signature}: {exc}") from exc
+        takes = ", ".join(str(p).replace("'", "") for p in signature.parameters.values())
+        raise InvalidWindow(f"window {name!r} takes ({takes}): {exc}") from exc
     return factory(**params)
 
 

@@ -51,6 +51,14 @@ def test_demo_template_output_parses_and_detects_as_chatml(smollm2):
     assert detect(text) == "chatml"
 
 
+def test_a_closed_transcript_parses_too(smollm2):
+    # Ends with the answer: rendering it as an open prompt fails, and that must not hide the closed reading.
+    closed = [Message("system", "Be brief."), Message("user", "hi"), Message("assistant", "hello")]
+    text = smollm2.render(closed, add_generation_prompt=False)
+    assert smollm2.parse(text) == closed
+    assert smollm2.recognizes(text)
+
+
 def test_demo_template_stop_and_bos(smollm2):
     assert smollm2.stop == ("<|im_end|>",)
     assert smollm2.bos_token == ""  # the template writes no BOS; the text starts with a turn
