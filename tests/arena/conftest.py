@@ -31,6 +31,16 @@ def make_llm(db):
     return scripted
 
 
+async def play_turn(client, text: str = "Say hello.") -> list[dict]:
+    """Send a prompt and return every frame up to the turn's end."""
+    await client.send({"type": "prompt", "text": text})
+    return await client.until("turn_done")
+
+
+def by_type(frames: list[dict], kind: str) -> list[dict]:
+    return [f for f in frames if f["type"] == kind]
+
+
 def new_session_key() -> str:
     from django.contrib.sessions.backends.db import SessionStore
 

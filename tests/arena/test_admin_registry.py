@@ -1,11 +1,11 @@
 """The registry in the admin: add and edit both kinds of model, validation, and the two actions."""
 
-import socket
 
 import pytest
 from django.urls import reverse
 
 from arena.models import LLM
+from tests.conftest import free_port
 
 pytestmark = pytest.mark.django_db
 
@@ -17,12 +17,6 @@ BASE_FORM = {
     "stop": "[]", "quantization": "none", "bnb_4bit_quant_type": "nf4", "bnb_compute_dtype": "auto",
     "adapter_path": "", "device": "auto", "dtype": "auto", "license": "", "commercial_use": "",
 }
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def remote_form(**overrides: str) -> dict:

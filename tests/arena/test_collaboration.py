@@ -5,14 +5,10 @@ from channels.db import database_sync_to_async
 
 from arena.models import Answer, Vote
 from prompts.aggregation import aggregation_prompt
-from tests.arena.conftest import scripted
+from tests.arena.conftest import by_type, play_turn, scripted
 
 pytestmark = [pytest.mark.django_db(transaction=True)]
 db = database_sync_to_async
-
-
-def by_type(frames: list[dict], kind: str) -> list[dict]:
-    return [f for f in frames if f["type"] == kind]
 
 
 async def start_collaboration(client, models: list[str], aggregator: str) -> dict:
@@ -40,8 +36,7 @@ async def test_the_combined_answer_streams_after_every_participant(connect) -> N
     started = await start_collaboration(client, ["one", "two"], "merger")
     assert [(p["label"], p["role"]) for p in started["participants"]] == [
         ("A", "contestant"), ("B", "contestant"), ("combined", "aggregator")]
-    await client.send({"type": "prompt", "text": "Capital of France?"})
-    frames = await client.until("turn_done")
+    frames = await play_turn(client, "Capital of France?")
     kinds = [(f["type"], f.get("label")) for f in frames if f["type"] in ("answer_done", "combining")]
     assert kinds[-2:] == [("combining", "combined"), ("answer_done", "combined")]
     assert {label for kind, label in kinds[:2]} == {"A", "B"}
@@ -61,8 +56,7 @@ async def test_a_failed_participant_is_left_out_with_a_note(connect) -> None:
     await db(scripted)("merger", "Combined answer.")
     client = await connect()
     await start_collaboration(client, ["good", "bad"], "merger")
-    await client.send({"type": "prompt", "text": "Question?"})
-    frames = await client.until("turn_done")
+    frames = await play_turn(client, "Question?")
     assert by_type(frames, "combining")[0]["left_out"] == ["B"]
     assert by_type(frames, "answer_done")[-1]["label"] == "combined"
     combined = await db(lambda: Answer.objects.get(participant__role="aggregator"))()
@@ -76,8 +70,7 @@ async def test_a_failed_aggregator_keeps_the_participants_answers(connect) -> No
     await db(scripted)("merger", "x", fail_after_tokens=0, error="aggregator is down")
     client = await connect()
     await start_collaboration(client, ["one", "two"], "merger")
-    await client.send({"type": "prompt", "text": "Question?"})
-    frames = await client.until("turn_done")
+    frames = await play_turn(client, "Question?")
     failed = by_type(frames, "answer_failed")
     assert [f["label"] for f in failed] == ["combined"] and "aggregator is down" in failed[0]["error"]
     done = await db(lambda: sorted(Answer.objects.filter(status="done").values_list("text", flat=True)))()
@@ -91,8 +84,7 @@ async def test_next_turn_shares_the_combined_answer_as_the_previous_reply(connec
     client = await connect()
     await start_collaboration(client, ["one", "two"], "merger")
     for text in ("First?", "Second?"):
-        await client.send({"type": "prompt", "text": text})
-        await client.until("turn_done")
+        await play_turn(client, text)
     second = await db(lambda: Answer.objects.get(participant__llm__slug="one", turn__index=1))()
     assert "The merged reply." in second.prompt_text and "Own answer one." not in second.prompt_text
 
@@ -112,8 +104,7 @@ async def test_the_aggregator_starts_after_the_timeout_with_the_answers_that_fin
     await db(scripted)("merger", "Combined from what arrived.")
     client = await connect()
     await start_collaboration(client, ["quick", "slow"], "merger")
-    await client.send({"type": "prompt", "text": "Question?"})
-    frames = await client.until("turn_done")
+    frames = await play_turn(client, "Question?")
     assert by_type(frames, "combining")[0]["left_out"] == ["B"]
     assert [f["label"] for f in by_type(frames, "answer_stopped")] == ["B"]
     assert by_type(frames, "answer_done")[-1]["label"] == "combined"

@@ -7,7 +7,7 @@ from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
 
 from arena.models import LLM, Answer, PairCount, Vote
-from tests.arena.conftest import scripted
+from tests.arena.conftest import by_type, new_session_key, play_turn, scripted
 
 pytestmark = [pytest.mark.django_db(transaction=True)]
 
@@ -19,15 +19,6 @@ async def battle(client, mode: str = "anonymous", models: list[str] | None = Non
     if models:
         message["models"] = models
     return await client.request(message, "started")
-
-
-async def play_turn(client, text: str = "Say hello.") -> list[dict]:
-    await client.send({"type": "prompt", "text": text})
-    return await client.until("turn_done")
-
-
-def by_type(frames: list[dict], kind: str) -> list[dict]:
-    return [f for f in frames if f["type"] == kind]
 
 
 async def test_anonymous_battle_streams_both_then_reveals_on_vote(connect) -> None:
@@ -246,9 +237,20 @@ async def test_socket_without_session_or_from_a_foreign_origin_is_refused(connec
     no_session = WebsocketCommunicator(application, "/ws/arena/", headers=[(b"origin", b"http://testserver")])
     connected, _ = await no_session.connect()
     assert not connected
-    foreign = WebsocketCommunicator(application, "/ws/arena/", headers=[(b"origin", b"http://evil.example")])
+    # A real session, so only the origin can be what refuses the socket; the same session from the
+    # arena's own origin connects.
+    cookie = f"sessionid={await db(new_session_key)()}".encode()
+    foreign = WebsocketCommunicator(
+        application, "/ws/arena/", headers=[(b"origin", b"http://evil.example"), (b"cookie", cookie)]
+    )
     connected, _ = await foreign.connect()
     assert not connected
+    own = WebsocketCommunicator(
+        application, "/ws/arena/", headers=[(b"origin", b"http://testserver"), (b"cookie", cookie)]
+    )
+    connected, _ = await own.connect()
+    assert connected
+    await own.disconnect()
     assert await db(LLM.objects.count)() == 0
 
 

@@ -14,10 +14,12 @@ from pathlib import Path
 
 import httpx
 import pytest
-from backend_cases import DATA, DEMO_SOURCE, demo_gguf, free_port
+from backend_cases import DATA, DEMO_SOURCE
 
 from arena.backends import BackendConfig, get_backend
 from arena.backends.fake_server import FakeOpenAIServer
+from arena.demo import demo_gguf_path
+from tests.conftest import free_port
 
 
 @pytest.fixture(scope="session")
@@ -50,7 +52,7 @@ def llama_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         "-m",
         "llama_cpp.server",
         "--model",
-        str(demo_gguf()),
+        str(demo_gguf_path()),
         "--host",
         "127.0.0.1",
         "--port",

@@ -6,6 +6,8 @@ import threading
 import time
 from dataclasses import dataclass
 
+import pytest
+
 from arena.backends.model_cache import ModelCache
 
 
@@ -57,8 +59,6 @@ def test_a_failed_load_is_retried_next_time() -> None:
     def broken() -> Entry:
         raise RuntimeError("disk on fire")
 
-    try:
+    with pytest.raises(RuntimeError, match="disk on fire"):
         cache.get("m", broken)
-    except RuntimeError:
-        pass
     assert cache.get("m", lambda: Entry("m", 1)).name == "m"

@@ -6,7 +6,7 @@ import asyncio
 import time
 
 import pytest
-from backend_cases import collect_stream, free_port
+from backend_cases import collect_stream
 
 from arena.backends import (
     BackendConfig,
@@ -20,6 +20,7 @@ from arena.backends import (
     get_backend,
 )
 from arena.backends.fake_server import FakeOpenAIServer, Reply
+from tests.conftest import free_port
 
 pytestmark = pytest.mark.usefixtures("fast_retries")
 CHAT = GenerationRequest(messages=[{"role": "user", "content": "Hi"}], params=GenerationParams(max_new_tokens=50))

@@ -45,6 +45,12 @@ def label_of(page: Page, name: str, labels: str = "ABCDEF") -> str:
     raise AssertionError(f"no column shows {name!r}")
 
 
+def conversation_id(page: Page) -> str:
+    """The conversation's id, from the page's link to its transcript (SQLite stores it without dashes)."""
+    href = page.locator("#conversation-link a").get_attribute("href")
+    return href.strip("/").split("/")[-1]
+
+
 def send_prompt(page: Page, text: str) -> None:
     page.get_by_test_id("prompt-input").fill(text)
     page.get_by_test_id("send").click()

@@ -5,6 +5,7 @@ from playwright.sync_api import Page, expect
 
 from tests.browser.arena_page import (
     column_log,
+    conversation_id,
     first_time,
     grew_while_streaming,
     open_arena,
@@ -50,5 +51,5 @@ def test_the_combined_answer_streams_after_the_participants_finish(page: Page, a
     snap(page, "round-collaboration")
     assert arena_server.query(
         "SELECT winner FROM arena_vote v JOIN arena_turn t ON v.turn_id = t.id WHERE t.conversation_id = ?",
-        page.locator("#conversation-link a").get_attribute("href").strip("/").split("/")[-1].replace("-", ""),
+        conversation_id(page).replace("-", ""),
     ) == [("combined",)]

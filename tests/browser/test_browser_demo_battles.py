@@ -9,6 +9,7 @@ from playwright.sync_api import Page, WebSocket, expect
 from arena.demo import DEMO_MODELS
 from tests.browser.arena_page import (
     column_log,
+    conversation_id,
     grew_while_streaming,
     open_arena,
     pick_models,
@@ -98,8 +99,7 @@ def test_named_three_way_round_with_round_settings(page: Page, arena_server: Are
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "battle-named-3way.png"), full_page=True)
 
-    conversation = page.locator("#conversation-link a").get_attribute("href").strip("/").split("/")[-1]
-    conversation = conversation.replace("-", "")
+    conversation = conversation_id(page).replace("-", "")
     params = arena_server.query(
         """SELECT a.params FROM arena_answer a JOIN arena_turn t ON a.turn_id = t.id
            WHERE t.conversation_id = ?""", conversation,

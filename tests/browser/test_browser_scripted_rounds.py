@@ -7,6 +7,7 @@ from playwright.sync_api import Page, WebSocketRoute, expect
 
 from tests.browser.arena_page import (
     column_log,
+    conversation_id,
     grew_while_streaming,
     label_of,
     open_arena,
@@ -19,11 +20,6 @@ from tests.browser.arena_page import (
 from tests.browser.conftest import SCRIPTED, ArenaServer
 
 pytestmark = pytest.mark.browser
-
-
-def conversation_id(page: Page) -> str:
-    href = page.locator("#conversation-link a").get_attribute("href")
-    return href.strip("/").split("/")[-1]
 
 
 def answers_of(server: ArenaServer, conversation: str) -> dict[str, tuple[str, str, str]]:
@@ -130,10 +126,11 @@ def test_hostile_model_output_is_shown_as_text_and_never_runs(page: Page, arena_
 
 
 def test_refused_prompts_say_why_and_lose_nothing(page: Page, arena_server: ArenaServer) -> None:
+    frames: list[str] = []  # listening before the page opens its socket, which it does on load
+    page.on("websocket", lambda ws: ws.on("framesent", lambda payload: frames.append(payload)))
     open_arena(page, "named")
     pick_models(page, ["quick-one", "quick-two"])
-    frames: list[str] = []
-    page.on("websocket", lambda ws: ws.on("framesent", lambda payload: frames.append(payload)))
+    frames.clear()
 
     page.get_by_test_id("send").click()  # nothing typed
     expect(page.get_by_test_id("error")).to_contain_text("Type a prompt first")
@@ -144,6 +141,7 @@ def test_refused_prompts_say_why_and_lose_nothing(page: Page, arena_server: Aren
 
     send_prompt(page, "Why does water boil?")
     assert wait_finished(page, "AB") == {"A": "done", "B": "done"}
+    assert any(json.loads(frame)["type"] == "prompt" for frame in frames)  # the listener does see frames
     expect(page.get_by_test_id("error")).to_be_empty()
     first_answer = page.get_by_test_id("answer-A").inner_text()
 

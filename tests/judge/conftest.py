@@ -9,7 +9,6 @@ import json
 import os
 import shutil
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -212,17 +211,3 @@ def wait_for(condition: Callable[[], bool], timeout: float, what: str, workers: 
         time.sleep(0.2)
     logs = f"\nworker logs:\n{workers.logs()}" if workers else ""
     raise AssertionError(f"timed out after {timeout} s waiting for {what}{logs}")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def listening(port: int) -> bool:
-    try:
-        with socket.create_connection(("127.0.0.1", port), timeout=1):
-            return True
-    except OSError:
-        return False

@@ -10,12 +10,11 @@ from django.db.models import Sum
 from arena.demo import DEMO_DEFAULTS, DEMO_MODELS, demo_source
 from arena.models import LLM, ApiToken, PairCount
 from arena.services import judging
+from tests.conftest import free_port, port_open
 from tests.judge.conftest import (
     BIN,
     ROOT,
     WORKER_ALIAS,
-    free_port,
-    listening,
     remote_judge,
     scripted,
     voted_battle,
@@ -40,7 +39,7 @@ def arena_api(workers_factory) -> str:
             cwd=ROOT, env=workers.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
         )
     workers.processes.append(daphne)
-    wait_for(lambda: listening(port), 60, "daphne to listen", workers)
+    wait_for(lambda: port_open("127.0.0.1", port), 60, "daphne to listen", workers)
     return f"http://127.0.0.1:{port}/v1"
 
 

@@ -44,6 +44,14 @@ def llm(db) -> Callable[..., LLM]:
     return make_llm
 
 
+@pytest.fixture
+def licensed_models(db) -> None:
+    """Two models open for commercial use and one research-only model."""
+    make_llm("open-a", license="apache-2.0", commercial=True)
+    make_llm("open-b", license="mit", commercial=True)
+    make_llm("research-c", license="cc-by-nc-4.0")
+
+
 def voted_conversation(
     slugs: list[str], mode: str = Conversation.Mode.ANONYMOUS, replies: list[list[str]] | None = None
 ) -> tuple[Conversation, list[Turn]]:

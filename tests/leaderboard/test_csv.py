@@ -19,10 +19,7 @@ EXPECTED_HEADER = [*CLI_COLUMNS, "license", "commercial_use"]
 
 
 @pytest.fixture
-def counts(llm, counted) -> None:
-    llm("open-a", license="apache-2.0", commercial=True)
-    llm("open-b", license="mit", commercial=True)
-    llm("research-c", license="cc-by-nc-4.0")
+def counts(licensed_models, counted) -> None:
     counted("human", date(2026, 3, 1), "open-a", "open-b", model_a=30, model_b=10, tie=5)
     counted("human", date(2026, 3, 2), "open-b", "research-c", model_a=20, model_b=15, bothbad=2)
     counted("human", date(2026, 3, 3), "research-c", "open-a", model_a=8, model_b=25)

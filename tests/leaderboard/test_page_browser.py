@@ -7,13 +7,10 @@ import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 
 from arena.services import leaderboard
+from tests.browser.conftest import CHROMIUM_ARGS
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-    "--disable-sync", "--no-first-run",
-]
 
 
 @pytest.fixture
@@ -27,11 +24,8 @@ def browser(chromium_path: str, boards: None) -> Iterator[Browser]:
 
 
 @pytest.fixture
-def boards(llm, counted) -> None:
+def boards(licensed_models, counted) -> None:
     """Three human models (one not for commercial use), two judged ones; two snapshots each for the history."""
-    llm("open-a", license="apache-2.0", commercial=True)
-    llm("open-b", license="mit", commercial=True)
-    llm("research-c", license="cc-by-nc-4.0")
     counted("human", date(2026, 3, 1), "open-a", "open-b", model_a=30, model_b=12, tie=4)
     counted("human", date(2026, 3, 2), "open-b", "research-c", model_a=18, model_b=15)
     counted("human", date(2026, 3, 3), "research-c", "open-a", model_a=6, model_b=21, bothbad=2)
