@@ -67,3 +67,26 @@ def demo_llms(db):
 
     call_command("register_demo", verbosity=0)
     return list(LLM.objects.filter(slug__startswith="smollm2-").order_by("slug"))
+
+
+def _take_queued() -> list[tuple[str, tuple, dict]]:
+    """Every message waiting on the (in-memory) Celery broker, taken off it: (task name, args, kwargs)."""
+    from arena.celery import app
+
+    taken = []
+    with app.connection_for_read() as connection:
+        queue = connection.SimpleQueue(app.conf.task_default_queue)
+        while queue.qsize():
+            message = queue.get(timeout=1)
+            args, kwargs, _ = message.payload
+            taken.append((message.headers["task"], tuple(args), kwargs))
+            message.ack()
+        queue.close()
+    return taken
+
+
+@pytest.fixture
+def celery_queue() -> Callable[[], list[tuple[str, tuple, dict]]]:
+    """Read what the code under test sent to the broker, through Celery's own producer and transport."""
+    _take_queued()  # whatever earlier tests left behind
+    return _take_queued

@@ -82,17 +82,16 @@ def test_judge_start_judges_voted_turns_and_reports_the_page(eager, contestants,
     assert run("judge", "status", str(judge_run.pk)).strip() == "done: 2 done, 0 failed of 2 (100.0%)"
 
 
-def test_judge_cancel_and_resume(contestants, stub_judge, monkeypatch):
+def test_judge_cancel_and_resume(contestants, stub_judge, celery_queue):
     voted_battle(*contestants, "Paris.", "Rome.", winner="A")
     remote_judge(stub_judge.base_url)
-    queued: list[int] = []
-    monkeypatch.setattr("arena.tasks.queue_verdicts", queued.extend)
 
     run("judge", "start", "--judge", "stub-judge")
     judge_run = JudgeRun.objects.get()
     assert run("judge", "cancel", str(judge_run.pk)).strip() == f"judge run {judge_run.pk} cancelled"
     assert run("judge", "cancel", str(judge_run.pk)).strip() == f"judge run {judge_run.pk} was not running"
     assert run("judge", "resume", str(judge_run.pk)).strip() == f"judge run {judge_run.pk}: 2 judgment(s) queued"
+    queued = [args for task, args, _ in celery_queue() if task == "arena.tasks.judge_verdict"]
     assert len(queued) == 4 and JudgeRun.objects.get().status == "running"
 
 
@@ -163,11 +162,9 @@ def test_admin_refuses_a_run_that_cannot_work(admin_client_, stub_judge):
     assert not JudgeRun.objects.exists()
 
 
-def test_admin_actions_cancel_resume_and_retry(admin_client_, contestants, stub_judge, monkeypatch):
+def test_admin_actions_cancel_resume_and_retry(admin_client_, contestants, stub_judge, celery_queue):
     voted_battle(*contestants, "Paris.", "Rome.", winner="A")
     judge_run = JudgeRun.objects.create(judge=remote_judge(stub_judge.base_url))
-    queued: list[int] = []
-    monkeypatch.setattr("arena.tasks.queue_verdicts", queued.extend)
 
     def act(action: str) -> str:
         data = {"action": action, "_selected_action": [judge_run.pk]}
@@ -177,6 +174,7 @@ def test_admin_actions_cancel_resume_and_retry(admin_client_, contestants, stub_
     assert "1 run(s) cancelled" in act("cancel_runs")
     assert JudgeRun.objects.get().status == "cancelled"
     assert "2 judgment(s) queued" in act("retry_failed")
+    queued = [args for task, args, _ in celery_queue() if task == "arena.tasks.judge_verdict"]
     assert JudgeRun.objects.get().status == "running" and len(queued) == 4
 
 
