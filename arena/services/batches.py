@@ -16,6 +16,7 @@ from django.db.models import F
 
 from arena.models import LLM, Answer, BatchRun, Conversation, JudgeRun, Participant, Question, QuestionSet, Turn
 from arena.services import answers, judging
+from arena.services.judge_reports import judge_run_of  # also batches.judge_run_of for the judge command
 from evaluators.questions import Question as QuestionData
 
 MAX_MODELS = 26  # participant labels run A..Z
@@ -102,10 +103,6 @@ def _create_judge_run(batch: BatchRun, template: str = "") -> JudgeRun:
         )
     except judging.JudgeRunError as exc:
         raise BatchRunError(f"The batch's judging options do not work: {exc}") from exc
-
-
-def judge_run_of(batch: BatchRun) -> JudgeRun | None:
-    return JudgeRun.objects.filter(batch_run=batch).order_by("-pk").first()
 
 
 def start(batch_id: int) -> list[int]:

@@ -13,31 +13,25 @@ from prompts.aggregation import aggregation_prompt
 Send = Callable[[dict], Awaitable[None]]
 
 
-def prepare_aggregator(aggregator_answer_id: int) -> "answers.Prepared | Answer":
-    """The aggregator's prompt from every contestant answer that finished; the others are left out with a note."""
+def prepare_aggregator(aggregator_answer_id: int) -> tuple["answers.Prepared | Answer", list[str]]:
+    """The aggregator's prompt from every contestant answer that finished, and the labels of the others,
+    which are left out with a note."""
     answer = Answer.objects.select_related("participant__llm", "participant__conversation", "turn").get(
         pk=aggregator_answer_id
     )
     turn = answer.turn
     contestants = turn.answers.exclude(pk=answer.pk).select_related("participant").order_by("participant__position")
-    usable = [a.text for a in contestants if a.status == Answer.Status.DONE and a.text.strip()]
-    left_out = sum(1 for a in contestants if not (a.status == Answer.Status.DONE and a.text.strip()))
+    usable = [a for a in contestants if a.status == Answer.Status.DONE and a.text.strip()]
+    left_out = [a.participant.label for a in contestants if a not in usable]
     if not usable:
-        return answers.fail(answer.pk, "No participant produced an answer to combine.")
+        return answers.fail(answer.pk, "No participant produced an answer to combine."), left_out
     messages, turn_of = answers.history(answer.participant, turn)
-    messages[-1] = Message("user", aggregation_prompt(turn.user_message, usable, left_out))
+    prompt = aggregation_prompt(turn.user_message, [a.text for a in usable], len(left_out))
+    messages[-1] = Message("user", prompt)
     try:
-        return answers.prepare(answer, messages, turn_of)
+        return answers.prepare(answer, messages, turn_of), left_out
     except Exception as exc:  # noqa: BLE001  a broken aggregator keeps the participants' answers
-        return answers.fail(answer.pk, f"{type(exc).__name__}: {exc}")
-
-
-def left_out_labels(aggregator_answer_id: int) -> list[str]:
-    turn = Answer.objects.get(pk=aggregator_answer_id).turn
-    return [
-        a.participant.label for a in turn.answers.select_related("participant").exclude(pk=aggregator_answer_id)
-        if not (a.status == Answer.Status.DONE and a.text.strip())
-    ]
+        return answers.fail(answer.pk, f"{type(exc).__name__}: {exc}"), left_out
 
 
 async def run_after(tasks: list[asyncio.Task], plan: object, send: Send, timeout_s: float) -> None:
@@ -49,9 +43,8 @@ async def run_after(tasks: list[asyncio.Task], plan: object, send: Send, timeout
         for task in pending:
             task.cancel()
         await asyncio.gather(*pending, return_exceptions=True)
-    left_out = await database_sync_to_async(left_out_labels)(plan.aggregator_answer_id)
+    prepared, left_out = await database_sync_to_async(prepare_aggregator)(plan.aggregator_answer_id)
     await send({"type": "combining", "label": "combined", "left_out": left_out})
-    prepared = await database_sync_to_async(prepare_aggregator)(plan.aggregator_answer_id)
     await stream_one(prepared, send, plan.names_visible)
 
 

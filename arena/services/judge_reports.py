@@ -115,8 +115,13 @@ def collaboration_summary() -> list[dict]:
     return [r for r in rows.values() if r["votes"] or r["judged"]]
 
 
+def judge_run_of(batch: Any) -> JudgeRun | None:
+    """The judge run that follows a batch run, once one exists."""
+    return JudgeRun.objects.filter(batch_run=batch).order_by("-pk").first()
+
+
 def batch_progress(batch: Any) -> dict:
     """A batch run's progress bar, with the judge run that follows it once one exists."""
-    judge = JudgeRun.objects.filter(batch_run=batch).order_by("-pk").first()
+    judge = judge_run_of(batch)
     return {"id": batch.pk, **_bar(batch), "judge_run": judge.pk if judge else None,
             "judge": _bar(judge) if judge else None}
