@@ -125,8 +125,8 @@ def start_conversation(
     return conversation
 
 
-def check_prompt(conversation: Conversation, text: str, visitor: str) -> str:
-    """Refuse what the limits forbid, before anything is stored."""
+def check_prompt(conversation: Conversation, text: str, visitor: str, turns: int) -> str:
+    """Refuse what the limits forbid, before anything is stored (`turns`: how many the conversation has)."""
     text = (text or "").strip()
     if not text:
         raise ArenaError("Type a prompt first: an empty prompt is not sent.", "empty_prompt")
@@ -134,7 +134,7 @@ def check_prompt(conversation: Conversation, text: str, visitor: str) -> str:
         raise ArenaError(
             f"The prompt has {len(text):,} characters; the limit is {settings.ARENA_MAX_PROMPT_CHARS:,}.", "too_long"
         )
-    if conversation.turns.count() >= settings.ARENA_MAX_TURNS:
+    if turns >= settings.ARENA_MAX_TURNS:
         raise ArenaError(
             f"This conversation reached {settings.ARENA_MAX_TURNS} turns; start a new one.", "too_many_turns"
         )
@@ -151,10 +151,14 @@ def check_prompt(conversation: Conversation, text: str, visitor: str) -> str:
 
 
 @transaction.atomic
-def add_turn(conversation: Conversation, text: str, visitor: str) -> Turn:
-    text = check_prompt(conversation, text, visitor)
+def add_turn(conversation: Conversation, text: str, visitor: str) -> tuple[Turn, list[Answer]]:
+    """The new turn and its pending answers, one per participant in display order, with their models."""
     index = conversation.turns.count()
+    text = check_prompt(conversation, text, visitor, turns=index)
     turn = Turn.objects.create(conversation=conversation, index=index, user_message=text)
-    for participant in conversation.participants.all():
-        Answer.objects.create(turn=turn, participant=participant, status=Answer.Status.PENDING)
-    return turn
+    participants = list(conversation.participants.select_related("llm").order_by("position"))
+    for participant in participants:
+        participant.conversation = conversation  # what preparing each answer reads, without a query each
+    return turn, Answer.objects.bulk_create(
+        [Answer(turn=turn, participant=p, status=Answer.Status.PENDING) for p in participants]
+    )

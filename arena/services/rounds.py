@@ -93,9 +93,9 @@ def resume(visitor: str, conversation_id: str) -> dict:
 @transaction.atomic  # the turn, its answers and their prompts in one commit
 def begin_turn(conversation_id: str, visitor: str, text: object) -> TurnPlan:
     conversation = own(conversation_id, visitor)
-    turn = add_turn(conversation, str(text or ""), visitor)
+    turn, pending = add_turn(conversation, str(text or ""), visitor)
     plan = TurnPlan(str(conversation.pk), turn.index, turn.user_message, names_visible=names_visible(conversation))
-    for answer in turn.answers.select_related("participant__llm", "participant__conversation", "turn"):
+    for answer in pending:
         if answer.participant.role == Participant.Role.AGGREGATOR:
             plan.aggregator_answer_id = answer.pk
         else:
